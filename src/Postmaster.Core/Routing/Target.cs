@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Postmaster.Config;
+
+namespace Postmaster.Routing;
+
+/// <summary>One target on the right-hand side of a route (DESIGN.md §2, "Targets").</summary>
+/// <remarks>
+/// Three targets send the address back through the table (<see cref="LocalUser"/> is resolved by the
+/// local mailer, <see cref="Rewrite"/> and <see cref="DomainAlias"/> by another lookup); the others are
+/// mailers that end the resolution. <see cref="object.ToString"/> gives the canonical text, which is also
+/// valid configuration syntax.
+/// </remarks>
+public abstract record Target
+{
+    /// <summary>Where the target was written; <c>default</c> for targets the program made up.</summary>
+    public SourceLocation Where { get; init; }
+
+    /// <summary>Whether this target ends a resolution (a mailer) rather than naming another address.</summary>
+    public virtual bool IsMailer => true;
+
+    /// <summary>The mailer's name as the administrator writes it, for messages and <c>check-config</c>.</summary>
+    public abstract string MailerName { get; }
+
+    /// <summary><c>joe</c>: the local user joe, delivered by the <c>local-mailer</c> setting.</summary>
+    public sealed record LocalUser(string User) : Target
+    {
+        public override bool IsMailer => false;
+        public override string MailerName => "local";
+        public override string ToString() => User;
+    }
+
+    /// <summary><c>jane@example.org</c>: route that address instead.</summary>
+    public sealed record Rewrite(Mail.Mailbox Address) : Target
+    {
+        public override bool IsMailer => false;
+        public override string MailerName => "rewrite";
+        public override string ToString() => Address.ToString();
+    }
+
+    /// <summary><c>@example.net</c>: keep the local part, replace the domain, route again.</summary>
+    public sealed record DomainAlias(string Domain) : Target
+    {
+        public override bool IsMailer => false;
+        public override string MailerName => "domain alias";
+        public override string ToString() => "@" + Domain;
+    }
+
+    /// <summary><c>relay(h1, h2:587)</c>: smart hosts in order of preference; none means the domain's MX hosts.</summary>
+    public sealed record Relay(ImmutableArray<RelayHost> Hosts) : Target
+    {
+        public bool UsesMx => Hosts.IsEmpty;
+        public override string MailerName => "relay";
+        public override string ToString() => UsesMx ? "relay" : $"relay({string.Join(", ", Hosts)})";
+        public bool Equals(Relay? other) => other is not null && Hosts.SequenceEqual(other.Hosts);
+        public override int GetHashCode() => Hosts.Length;
+    }
+
+    /// <summary><c>pipe(command line)</c>: run through <c>/bin/sh -c</c>, message on stdin, envelope in the environment.</summary>
+    public sealed record Pipe(string Command) : Target
+    {
+        public override string MailerName => "pipe";
+        public override string ToString() => $"pipe({Command})";
+    }
+
+    /// <summary><c>maildir(path)</c>: the built-in Maildir writer.</summary>
+    public sealed record Maildir(string Path) : Target
+    {
+        public override string MailerName => "maildir";
+        public override string ToString() => $"maildir({Path})";
+    }
+
+    /// <summary><c>mbox(path)</c>: the built-in mbox writer.</summary>
+    public sealed record Mbox(string Path) : Target
+    {
+        public override string MailerName => "mbox";
+        public override string ToString() => $"mbox({Path})";
+    }
+}
