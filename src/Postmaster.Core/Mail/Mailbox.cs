@@ -102,7 +102,7 @@ public sealed record Mailbox
             {
                 try
                 {
-                    ascii = new IdnMapping().GetAscii(domain);
+                    ascii = new IdnMapping().GetAscii(domain.ToLowerInvariant());   // lower-case first: IDNA maps case
                 }
                 catch (ArgumentException)
                 {

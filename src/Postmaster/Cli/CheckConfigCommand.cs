@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Postmaster.Config;
+using Postmaster.Mail;
+using Postmaster.Platform;
+using Postmaster.Routing;
+
+namespace Postmaster.Cli;
+
+/// <summary><c>postmaster check-config [--route ADDR ...]</c>: load what the daemon would load, report every
+/// problem, change nothing; with <c>--route</c>, show how addresses resolve.</summary>
+internal static class CheckConfigCommand
+{
+    static readonly Option<string[]> Route = new("--route", "-r")
+    {
+        Description = "Show how ADDR is routed: the rules used (file:line), the final targets and their mailers",
+        HelpName = "ADDR",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public static Command Create()
+    {
+        Command command = new("check-config", "Validate the configuration file and show how addresses are routed") { Route };
+        command.SetAction(Run);
+        return command;
+    }
+
+    static int Run(ParseResult parse)
+    {
+        string path = parse.GetRequiredValue(CommonOptions.Config);
+        var errors = new List<ConfigError>();
+        PostmasterConfig? config = ConfigLoader.Load(path, errors);
+        foreach (ConfigError error in errors)
+            Console.Error.WriteLine(error);
+        if (config is null)
+            return ExitCodes.Config;
+
+        var resolver = new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
+            PasswdDatabase.Instance);
+        string[] addresses = parse.GetValue(Route) ?? [];
+        if (addresses.Length == 0)
+        {
+            ConfigSummary.Write(Console.Out, config, resolver);
+            return ExitCodes.Ok;
+        }
+
+        int exitCode = ExitCodes.Ok;
+        foreach (string text in addresses)
+        {
+            if (!RouteReport.TryParseAddress(text, config.Settings.Hostname, out Mailbox? address, out string? problem))
+            {
+                Console.Error.WriteLine($"postmaster: \"{text}\": {problem}");
+                exitCode = Math.Max(exitCode, ExitCodes.Usage);
+                continue;
+            }
+            Resolution resolution = resolver.Resolve(address);
+            RouteReport.Write(Console.Out, resolution);
+            if (!resolution.Succeeded)
+                exitCode = ExitCodes.NoUser;
+        }
+        return exitCode;
+    }
+}
