@@ -5,6 +5,7 @@ using Postmaster.Cli;
 RootCommand root = new("Postmaster: a mail transport agent that is simple to set up")
 {
     CommonOptions.Config,
+    DaemonCommand.Create(),
     CheckConfigCommand.Create(),
 };
 

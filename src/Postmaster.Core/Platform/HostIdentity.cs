@@ -9,12 +9,12 @@ public static class HostIdentity
     /// <summary>The FQDN from the resolver (canonical name of gethostname()), else the bare host name.</summary>
     public static string FullyQualifiedName()
     {
-        string name = Dns.GetHostName();
+        string name = System.Net.Dns.GetHostName();
         if (name.Contains('.'))
             return name.ToLowerInvariant();
         try
         {
-            string canonical = Dns.GetHostEntry(name).HostName;
+            string canonical = System.Net.Dns.GetHostEntry(name).HostName;
             return (canonical.Contains('.') ? canonical : name).ToLowerInvariant();
         }
         catch (SocketException)

@@ -1,0 +1,239 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Postmaster.Config;
+using Postmaster.Dns;
+using Postmaster.Logging;
+using Postmaster.Platform;
+using Postmaster.Routing;
+using Postmaster.Smtp.Server;
+using Postmaster.Spool;
+using Postmaster.Tls;
+
+namespace Postmaster.Hosting;
+
+/// <summary>The daemon's composition root: configuration → spool → certificate → listeners → privileges →
+/// sessions, plus the signals (SIGHUP reload, SIGTERM/SIGINT shutdown).</summary>
+/// <remarks>Dependency direction: Cli → Hosting → everything else; nothing depends on Hosting.</remarks>
+public sealed class MtaHost
+{
+    /// <summary>EX_ codes the daemon ends with (sysexits.h).</summary>
+    public const int ExitOk = 0, ExitNoUser = 67, ExitUnavailable = 69, ExitSoftware = 70, ExitCantCreate = 73, ExitConfig = 78;
+
+    readonly string _configPath;
+    readonly ILoggerFactory _loggers;
+    readonly ILogger _log;
+    readonly SessionTimeouts _timeouts;
+    PostmasterConfig _config;
+
+    MtaHost(string configPath, PostmasterConfig config, ILoggerFactory loggers, SessionTimeouts timeouts)
+    {
+        _configPath = configPath;
+        _config = config;
+        _loggers = loggers;
+        _log = loggers.CreateLogger("postmaster");
+        _timeouts = timeouts;
+    }
+
+    /// <summary>Runs the daemon until SIGTERM or SIGINT; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string configPath, PostmasterConfig config, SessionTimeouts? timeouts = null)
+    {
+        using ILoggerFactory loggers = LogSetup.Create(config.Settings.Log);
+        var host = new MtaHost(configPath, config, loggers, timeouts ?? SessionTimeouts.Rfc5321);
+        try
+        {
+            return await host.RunAsync();
+        }
+        catch (Exception bug)
+        {
+            HostLog.Crashed(host._log, bug);
+            return ExitSoftware;
+        }
+    }
+
+    async Task<int> RunAsync()
+    {
+        Settings settings = _config.Settings;
+        if (!TryChooseUser(settings, out SystemUser? runAs, out int failure))
+            return failure;
+
+        var spool = new SpoolDirectory(settings.Spool, TimeProvider.System, _loggers.CreateLogger<SpoolDirectory>());
+        X509Certificate2? certificate;
+        SmtpListener listener;
+        var dns = new DnsResolver(settings.DnsServers, TimeSpan.FromSeconds(5));
+        try
+        {
+            spool.Open();
+            if (runAs is not null)
+                HandOver(spool.Root, runAs);
+            // Named certificate files are often readable by root only: load them before dropping privileges.
+            certificate = settings.TlsCertificate is { } named ? TlsCertificates.Load(named, settings.TlsKey!) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TlsSetupException)
+        {
+            HostLog.StartFailed(_log, e.Message);
+            return e is TlsSetupException ? ExitConfig : ExitCantCreate;
+        }
+
+        var context = new SmtpServerContext(Snapshot(_config, certificate), spool, dns, TimeProvider.System,
+            _loggers.CreateLogger("smtpd"), _timeouts);
+        try
+        {
+            listener = SmtpListener.Bind(context, settings.Listen);
+        }
+        catch (SocketException e)
+        {
+            HostLog.StartFailed(_log, $"cannot listen on {string.Join(", ", settings.Listen)}: {e.Message}");
+            return ExitUnavailable;
+        }
+
+        try
+        {
+            if (runAs is not null)
+                Privileges.DropTo(runAs);
+            if (certificate is null && settings.TlsCertificate is null)
+                context.Current = context.Current.WithCertificate(AutoCertificate(settings));
+        }
+        catch (PrivilegeException e)
+        {
+            HostLog.StartFailed(_log, e.Message);
+            await listener.DisposeAsync();
+            return ExitSoftware;
+        }
+
+        return await ServeAsync(context, listener);
+    }
+
+    async Task<int> ServeAsync(SmtpServerContext context, SmtpListener listener)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var reload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            _ = Task.Run(() => Reload(context));
+        });
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stop.TrySetResult();
+        });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            signal.Cancel = true;
+            stop.TrySetResult();
+        });
+
+        listener.Start();
+        HostLog.Started(_log, typeof(MtaHost).Assembly.GetName().Version?.ToString(3) ?? "?", _config.Settings.Hostname,
+            Environment.ProcessId, context.Spool.Root);
+        await stop.Task;
+
+        // Stop accepting; idle sessions leave now, transactions get a grace period to finish.
+        HostLog.Stopping(_log, listener.OpenSessions, _timeouts.ShutdownGrace.TotalSeconds);
+        context.BeginShutdown();
+        Task stopped = listener.StopAsync();
+        if (await Task.WhenAny(stopped, Task.Delay(_timeouts.ShutdownGrace)) != stopped)
+            context.EndGracePeriod();
+        await stopped;
+        HostLog.Stopped(_log);
+        return ExitOk;
+    }
+
+    /// <summary>SIGHUP: load the file again; a broken file is refused and the running configuration stays.</summary>
+    void Reload(SmtpServerContext context)
+    {
+        var errors = new List<ConfigError>();
+        PostmasterConfig? fresh = ConfigLoader.Load(_configPath, errors);
+        foreach (ConfigError error in errors)
+            HostLog.ReloadProblem(_log, error.ToString());
+        if (fresh is null)
+        {
+            HostLog.ReloadRefused(_log, _configPath);
+            return;
+        }
+
+        Settings old = _config.Settings, next = fresh.Settings;
+        foreach (string name in RestartOnly(old, next))
+            HostLog.NeedsRestart(_log, name);
+
+        X509Certificate2? certificate = context.Current.Certificate;
+        if (next.TlsCertificate != old.TlsCertificate || next.TlsKey != old.TlsKey)
+        {
+            try
+            {
+                certificate = next.TlsCertificate is { } named ? TlsCertificates.Load(named, next.TlsKey!) : AutoCertificate(next);
+            }
+            catch (TlsSetupException e)
+            {
+                HostLog.ReloadProblem(_log, $"keeping the old certificate: {e.Message}");
+            }
+        }
+        _config = fresh;
+        context.Current = Snapshot(fresh, certificate);
+        HostLog.Reloaded(_log, _configPath, fresh.Routes.Routes.Length);
+    }
+
+    static IEnumerable<string> RestartOnly(Settings old, Settings next)
+    {
+        if (!old.Listen.SequenceEqual(next.Listen)) yield return "listen";
+        if (old.Spool != next.Spool) yield return "spool";
+        if (old.User != next.User) yield return "user";
+        if (old.Log != next.Log) yield return "log";
+        if (!old.DnsServers.SequenceEqual(next.DnsServers)) yield return "dns-servers";
+    }
+
+    static ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
+        new(config.Settings, new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
+            PasswdDatabase.Instance), certificate);
+
+    X509Certificate2? AutoCertificate(Settings settings)
+    {
+        try
+        {
+            return TlsCertificates.LoadOrCreateSelfSigned(Path.Combine(settings.Spool, "tls"), settings.Hostname, TimeProvider.System);
+        }
+        catch (Exception e) when (e is TlsSetupException or IOException or UnauthorizedAccessException)
+        {
+            HostLog.NoTls(_log, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Started as root: become <c>user</c> (default postmaster), never stay root. Otherwise stay who we are.</summary>
+    bool TryChooseUser(Settings settings, out SystemUser? runAs, out int failure)
+    {
+        runAs = null;
+        failure = ExitOk;
+        if (!Privileges.IsRoot)
+        {
+            if (settings.User is { } wanted)
+                HostLog.UserIgnored(_log, wanted);
+            return true;
+        }
+        string name = settings.User ?? "postmaster";
+        runAs = PasswdDatabase.Instance.Find(name);
+        if (runAs is null)
+        {
+            HostLog.StartFailed(_log, $"user \"{name}\" does not exist: create it (useradd --system --no-create-home " +
+                $"--shell /usr/sbin/nologin {name}) or name another in the user setting");
+            failure = ExitNoUser;
+            return false;
+        }
+        if (runAs.Uid == 0)
+        {
+            HostLog.StartFailed(_log, $"refusing to run as root (user \"{name}\" has uid 0)");
+            failure = ExitConfig;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>The spool belongs to the daemon's user: it keeps working there after dropping root.</summary>
+    static void HandOver(string spoolRoot, SystemUser user)
+    {
+        Privileges.Chown(spoolRoot, user.Uid, user.Gid);
+        foreach (string entry in Directory.EnumerateFileSystemEntries(spoolRoot, "*", SearchOption.AllDirectories))
+            Privileges.Chown(entry, user.Uid, user.Gid);
+    }
+}
