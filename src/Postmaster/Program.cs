@@ -7,9 +7,16 @@ RootCommand root = new("Postmaster: a mail transport agent that is simple to set
     CommonOptions.Config,
     DaemonCommand.Create(),
     CheckConfigCommand.Create(),
+    DeliverCommand.Create(),
+    SpoolCommand.Create(),
+    SendmailCommand.Create(),
 };
 
-ParseResult parse = root.Parse(args);
+// Run as "sendmail" (a symlink, as mailx, cron and PHP expect) the binary is "postmaster sendmail".
+string? programName = Environment.GetCommandLineArgs().FirstOrDefault();
+if (SendmailCommand.IsSendmail(programName))
+    return await SendmailCommand.RunAsSendmailAsync(args);
+ParseResult parse = root.Parse(SendmailCommand.RewriteArguments(args, programName));
 if (parse.Errors.Count > 0)
 {
     // One line per problem and EX_USAGE, rather than the library's exit 1 and a page of help.
@@ -18,4 +25,6 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("Try 'postmaster --help'.");
     return ExitCodes.Usage;
 }
-return await parse.InvokeAsync();
+// No termination timeout: the daemon handles SIGTERM/SIGINT itself and lets transactions finish (MtaHost);
+// System.CommandLine's default would end the process two seconds after the signal.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

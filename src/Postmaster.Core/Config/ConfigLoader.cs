@@ -14,7 +14,12 @@ public static class ConfigLoader
 
     /// <summary>Loads <paramref name="path"/> with the given user database and default host name (for tests).</summary>
     public static PostmasterConfig? Load(string path, IUserDatabase users, Func<string> defaultHostname,
-        ICollection<ConfigError> errors)
+        ICollection<ConfigError> errors) => Load(path, users, defaultHostname, errors, tolerate: null);
+
+    /// <summary>Loads <paramref name="path"/>; problems <paramref name="tolerate"/> accepts are reported as warnings
+    /// (a reload after dropping root cannot read the root-only key the daemon loaded at start).</summary>
+    public static PostmasterConfig? Load(string path, IUserDatabase users, Func<string> defaultHostname,
+        ICollection<ConfigError> errors, Func<ConfigError, bool>? tolerate)
     {
         if (!TryRead(path, out byte[] bytes, out string? problem))
         {
@@ -28,6 +33,11 @@ public static class ConfigLoader
         if (!found.Any(e => !e.IsWarning))
             found.AddRange(new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer, users).FindLoops());
 
+        for (int i = 0; i < found.Count; i++)
+        {
+            if (!found[i].IsWarning && tolerate?.Invoke(found[i]) == true)
+                found[i] = found[i] with { IsWarning = true };
+        }
         foreach (ConfigError error in found)
             errors.Add(error);
         return found.Any(e => !e.IsWarning) ? null : config;

@@ -3,9 +3,11 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Postmaster.Config;
+using Postmaster.Delivery;
 using Postmaster.Dns;
 using Postmaster.Logging;
 using Postmaster.Platform;
+using Postmaster.Queue;
 using Postmaster.Routing;
 using Postmaster.Smtp.Server;
 using Postmaster.Spool;
@@ -25,12 +27,17 @@ public sealed class MtaHost
     readonly ILoggerFactory _loggers;
     readonly ILogger _log;
     readonly SessionTimeouts _timeouts;
+    /// <summary>What the daemon started with: listeners, spool and user cannot change without a restart.</summary>
+    readonly Settings _started;
     PostmasterConfig _config;
+    readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    volatile SmtpServerContext? _serving;
 
     MtaHost(string configPath, PostmasterConfig config, ILoggerFactory loggers, SessionTimeouts timeouts)
     {
         _configPath = configPath;
         _config = config;
+        _started = config.Settings;
         _loggers = loggers;
         _log = loggers.CreateLogger("postmaster");
         _timeouts = timeouts;
@@ -41,6 +48,24 @@ public sealed class MtaHost
     {
         using ILoggerFactory loggers = LogSetup.Create(config.Settings.Log);
         var host = new MtaHost(configPath, config, loggers, timeouts ?? SessionTimeouts.Rfc5321);
+        // Our handlers for the whole life of the process: a second SIGTERM during shutdown, or a SIGHUP
+        // before the listeners are up, must not fall through to the default action (death).
+        using var reload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            if (host._serving is { } context)
+                _ = Task.Run(() => host.Reload(context));
+        });
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            host._stop.TrySetResult();
+        });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            signal.Cancel = true;
+            host._stop.TrySetResult();
+        });
         try
         {
             return await host.RunAsync();
@@ -65,22 +90,31 @@ public sealed class MtaHost
         try
         {
             spool.Open();
+            // Others may pass through the spool's root to reach submit.sock, and see nothing else in it.
+            File.SetUnixFileMode(spool.Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             if (runAs is not null)
                 HandOver(spool.Root, runAs);
             // Named certificate files are often readable by root only: load them before dropping privileges.
             certificate = settings.TlsCertificate is { } named ? TlsCertificates.Load(named, settings.TlsKey!) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TlsSetupException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TlsSetupException or PrivilegeException)
         {
             HostLog.StartFailed(_log, e.Message);
             return e is TlsSetupException ? ExitConfig : ExitCantCreate;
         }
 
+        // Deliveries for system users run as those users: a privileged agent started now, while still root.
+        await using LocalDeliveryProcess local = LocalDeliveryProcess.StartAgentIfRoot(spool.Root, _loggers.CreateLogger("deliver"));
+        QueueRunner? runner = null;
         var context = new SmtpServerContext(Snapshot(_config, certificate), spool, dns, TimeProvider.System,
-            _loggers.CreateLogger("smtpd"), _timeouts);
+            _loggers.CreateLogger("smtpd"), _timeouts) { Queued = id => runner?.Notify(id) };
+        runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance),
+            () => new RunnerConfig(context.Current.Settings, context.Current.Resolver), TimeProvider.System,
+            _loggers.CreateLogger("queue"));
         try
         {
-            listener = SmtpListener.Bind(context, settings.Listen);
+            listener = SmtpListener.Bind(context, settings.Listen, spool.SubmissionSocket);
         }
         catch (SocketException e)
         {
@@ -102,32 +136,19 @@ public sealed class MtaHost
             return ExitSoftware;
         }
 
-        return await ServeAsync(context, listener);
+        return await ServeAsync(context, listener, runner);
     }
 
-    async Task<int> ServeAsync(SmtpServerContext context, SmtpListener listener)
+    async Task<int> ServeAsync(SmtpServerContext context, SmtpListener listener, QueueRunner runner)
     {
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var reload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
-        {
-            signal.Cancel = true;
-            _ = Task.Run(() => Reload(context));
-        });
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            stop.TrySetResult();
-        });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
-        {
-            signal.Cancel = true;
-            stop.TrySetResult();
-        });
-
         listener.Start();
+        _serving = context;
+        using var stopRunner = new CancellationTokenSource();
+        Task running = runner.RunAsync(stopRunner.Token);
         HostLog.Started(_log, typeof(MtaHost).Assembly.GetName().Version?.ToString(3) ?? "?", _config.Settings.Hostname,
             Environment.ProcessId, context.Spool.Root);
-        await stop.Task;
+        await _stop.Task;
+        _serving = null;
 
         // Stop accepting; idle sessions leave now, transactions get a grace period to finish.
         HostLog.Stopping(_log, listener.OpenSessions, _timeouts.ShutdownGrace.TotalSeconds);
@@ -136,6 +157,8 @@ public sealed class MtaHost
         if (await Task.WhenAny(stopped, Task.Delay(_timeouts.ShutdownGrace)) != stopped)
             context.EndGracePeriod();
         await stopped;
+        stopRunner.Cancel();   // deliveries in flight finish; their children have their own time limits
+        await running;
         HostLog.Stopped(_log);
         return ExitOk;
     }
@@ -144,7 +167,8 @@ public sealed class MtaHost
     void Reload(SmtpServerContext context)
     {
         var errors = new List<ConfigError>();
-        PostmasterConfig? fresh = ConfigLoader.Load(_configPath, errors);
+        PostmasterConfig? fresh = ConfigLoader.Load(_configPath, PasswdDatabase.Instance, HostIdentity.FullyQualifiedName,
+            errors, tolerate: error => UnreadableSinceStart(error, _config.Settings));
         foreach (ConfigError error in errors)
             HostLog.ReloadProblem(_log, error.ToString());
         if (fresh is null)
@@ -153,26 +177,31 @@ public sealed class MtaHost
             return;
         }
 
-        Settings old = _config.Settings, next = fresh.Settings;
-        foreach (string name in RestartOnly(old, next))
+        Settings next = fresh.Settings;
+        foreach (string name in RestartOnly(_started, next))
             HostLog.NeedsRestart(_log, name);
 
+        // Certificate files are read again, so a certificate renewed in place takes effect; one that cannot be
+        // read any more (root-only, and we are not root now) stays as loaded at start.
         X509Certificate2? certificate = context.Current.Certificate;
-        if (next.TlsCertificate != old.TlsCertificate || next.TlsKey != old.TlsKey)
+        try
         {
-            try
-            {
-                certificate = next.TlsCertificate is { } named ? TlsCertificates.Load(named, next.TlsKey!) : AutoCertificate(next);
-            }
-            catch (TlsSetupException e)
-            {
-                HostLog.ReloadProblem(_log, $"keeping the old certificate: {e.Message}");
-            }
+            certificate = next.TlsCertificate is { } named ? TlsCertificates.Load(named, next.TlsKey!) : AutoCertificate(next);
+        }
+        catch (TlsSetupException e)
+        {
+            HostLog.ReloadProblem(_log, $"keeping the old certificate: {e.Message}");
         }
         _config = fresh;
         context.Current = Snapshot(fresh, certificate);
         HostLog.Reloaded(_log, _configPath, fresh.Routes.Routes.Length);
     }
+
+    /// <summary>A TLS file the daemon read as root at start and cannot read now: not a reason to refuse a reload.</summary>
+    static bool UnreadableSinceStart(ConfigError error, Settings running) =>
+        (error.Message.StartsWith("tls-certificate: cannot read", StringComparison.Ordinal) && running.TlsCertificate is not null ||
+         error.Message.StartsWith("tls-key: cannot read", StringComparison.Ordinal) && running.TlsKey is not null)
+        && error.Message.Contains("Permission denied", StringComparison.Ordinal);
 
     static IEnumerable<string> RestartOnly(Settings old, Settings next)
     {

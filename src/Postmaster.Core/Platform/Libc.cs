@@ -32,7 +32,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "getegid")]
     internal static partial uint GetEGid();
 
-    [LibraryImport(Library, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    // lchown, not chown: a symbolic link planted in a directory being handed over must not hand over its target.
+    [LibraryImport(Library, EntryPoint = "lchown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Chown(string path, uint owner, uint group);
 
     /// <summary>"Operation not permitted (errno 1)": strerror text plus the number, on one line.</summary>

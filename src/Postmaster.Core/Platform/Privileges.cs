@@ -11,6 +11,7 @@ public static class Privileges
     /// checks that it worked and that root cannot be regained. Throws <see cref="PrivilegeException"/> otherwise.</summary>
     public static void DropTo(SystemUser user) => DropTo(user, LibcCredentialCalls.Instance);
 
+    /// <summary>Changes the owner of <paramref name="path"/> itself; a symbolic link is changed, never its target.</summary>
     public static void Chown(string path, uint uid, uint gid)
     {
         if (Libc.Chown(path, uid, gid) != 0)

@@ -160,6 +160,12 @@ public sealed partial class SpoolDirectory
         return null;
     }
 
+    /// <summary>The Unix socket the daemon takes local submissions on (<c>postmaster sendmail</c>).</summary>
+    public string SubmissionSocket => Path.Combine(Root, "submit.sock");
+
+    /// <summary>Where the body of a committed message is (local delivery children open it themselves).</summary>
+    public string MessagePath(QueueId id) => QueuePath(id, ".msg");
+
     /// <summary>The body of a committed message, for reading.</summary>
     public Stream OpenMessage(QueueId id) =>
         new FileStream(QueuePath(id, ".msg"), FileMode.Open, FileAccess.Read, FileShare.Read, BodyBufferSize,

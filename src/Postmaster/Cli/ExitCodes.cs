@@ -13,5 +13,6 @@ internal static class ExitCodes
     public const int CantCreate = 73;   // EX_CANTCREAT
     public const int IoError = 74;      // EX_IOERR
     public const int TempFail = 75;     // EX_TEMPFAIL
+    public const int NoPermission = 77; // EX_NOPERM
     public const int Config = 78;       // EX_CONFIG
 }

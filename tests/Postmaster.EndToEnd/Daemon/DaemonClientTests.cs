@@ -45,7 +45,7 @@ public sealed class DaemonClientTests
         if (mode == "tls")
         {
             Assert.Contains("(TLSv1.3 ", message);
-            await daemon.WaitForLogAsync("tls=TLSv1.3");
+            await daemon.WaitForLogAsync("tls=\"TLSv1.3 ");
         }
     }
 

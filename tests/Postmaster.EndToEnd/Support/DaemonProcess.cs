@@ -12,7 +12,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
 {
     public const string Hostname = "mx.test.example";
 
-    readonly Process _process;
+    Process _process;
     readonly StringBuilder _log = new();
     readonly TempDirectory _directory;
 
@@ -61,6 +61,14 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         string listen = ipv6 ? $"127.0.0.1:{port}, [::1]:{port}" : $"127.0.0.1:{port}";
         string configPath = directory.Write("postmaster.cf",
             $"hostname {Hostname}\nlisten {listen}\nspool {directory.Path}/spool\n{extraSettings}\n{config}\n");
+        var daemon = new DaemonProcess(directory, Launch(configPath), port, configPath);
+        daemon.Attach();
+        await daemon.WaitForLogAsync("started");
+        return daemon;
+    }
+
+    static Process Launch(string configPath)
+    {
         var start = new ProcessStartInfo(PostmasterBinary.Path)
         {
             RedirectStandardError = true,
@@ -70,14 +78,33 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         foreach (string argument in new[] { "-c", configPath, "daemon" })
             start.ArgumentList.Add(argument);
         start.Environment.Remove("JOURNAL_STREAM");
-        Process process = Process.Start(start)!;
-        var daemon = new DaemonProcess(directory, process, port, configPath);
-        process.ErrorDataReceived += (_, e) => daemon.Append(e.Data);
-        process.OutputDataReceived += (_, e) => daemon.Append(e.Data);
+        return Process.Start(start)!;
+    }
+
+    void Attach()
+    {
+        Process process = _process;
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.OutputDataReceived += (_, e) => Append(e.Data);
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        await daemon.WaitForLogAsync("started");
-        return daemon;
+    }
+
+    /// <summary>SIGKILL: no shutdown at all, as in a crash or a power cut of the process.</summary>
+    public async Task KillAsync()
+    {
+        Signal(SIGKILL);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the daemon again on the same configuration and spool (after <see cref="KillAsync"/>).</summary>
+    public async Task RestartAsync()
+    {
+        int started = CountInLog("started");
+        _process.Dispose();
+        _process = Launch(ConfigPath);
+        Attach();
+        await WaitForLogAsync("started", started + 1);
     }
 
     void Append(string? line)

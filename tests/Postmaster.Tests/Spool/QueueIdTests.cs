@@ -68,8 +68,10 @@ public sealed partial class QueueIdTests
     [Fact]
     public void CarriesItsTimestamp()
     {
-        DateTimeOffset before = DateTimeOffset.UtcNow;
-        QueueId id = QueueId.New(TimeProvider.System);
+        // Ids never go back in time within a process, and other tests move fake clocks days ahead:
+        // a clock later than any of theirs shows the timestamp itself.
+        DateTimeOffset before = DateTimeOffset.Parse("2031-01-01T00:00:00Z");
+        QueueId id = QueueId.New(new FakeTimeProvider(before));
 
         Assert.InRange(id.Timestamp, before.AddMilliseconds(-1), before.AddSeconds(30));   // counter overflow may borrow a few ms
     }

@@ -8,7 +8,6 @@ internal sealed record CommandRow(Verb Verb, byte[] Name, SessionState AllowedIn
 /// <summary>The server's commands, one row per verb: read top to bottom, this is the protocol.</summary>
 internal static class CommandTable
 {
-    const SessionState Greeted = SessionState.Greeted | SessionState.MailGiven | SessionState.RcptGiven;
 
     static readonly CommandRow[] Rows =
     [
@@ -20,7 +19,7 @@ internal static class CommandTable
         new(Verb.Rset,     "RSET"u8.ToArray(),     SessionState.Any,                                EndsGroup: false),
         new(Verb.Noop,     "NOOP"u8.ToArray(),     SessionState.Any,                                EndsGroup: true),
         new(Verb.Quit,     "QUIT"u8.ToArray(),     SessionState.Any,                                EndsGroup: true),
-        new(Verb.StartTls, "STARTTLS"u8.ToArray(), Greeted,                                         EndsGroup: true),
+        new(Verb.StartTls, "STARTTLS"u8.ToArray(), SessionState.Greeted,                            EndsGroup: true),
         new(Verb.Vrfy,     "VRFY"u8.ToArray(),     SessionState.Any,                                EndsGroup: true),
         new(Verb.NotImplemented, "HELP"u8.ToArray(), SessionState.Any,                              EndsGroup: true),
         new(Verb.NotImplemented, "EXPN"u8.ToArray(), SessionState.Any,                              EndsGroup: true),

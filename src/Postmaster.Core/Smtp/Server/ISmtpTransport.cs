@@ -12,6 +12,10 @@ internal interface ISmtpTransport : IAsyncDisposable
     PipeWriter Output { get; }
     IPEndPoint RemoteEndPoint { get; }
 
+    /// <summary>A local submission over the spool's Unix socket (<c>postmaster sendmail</c>): trusted like
+    /// the machine itself, whatever <c>trusted-networks</c> says.</summary>
+    bool IsLocal { get; }
+
     /// <summary>After a successful upgrade: e.g. <c>TLSv1.3 TLS_AES_256_GCM_SHA384</c>; otherwise <c>null</c>.</summary>
     string? TlsDescription { get; }
 

@@ -13,9 +13,12 @@ internal static class ReceivedHeader
         string queueId, string? tls, Mailbox? recipient, DateTimeOffset now)
     {
         var text = new StringBuilder(256);
-        text.Append("Received: from ").Append(Sanitize(helo))
-            .Append(" (").Append(reverseName is null ? "unknown" : Sanitize(reverseName))
-            .Append(" [").Append(clientAddress).Append("])\r\n");
+        text.Append("Received: from ").Append(Sanitize(helo));
+        if (clientAddress == "local")
+            text.Append(" (local submission)\r\n");   // postmaster sendmail, over the spool's socket
+        else
+            text.Append(" (").Append(reverseName is null ? "unknown" : Sanitize(reverseName))
+                .Append(" [").Append(clientAddress).Append("])\r\n");
         text.Append("\tby ").Append(hostname).Append(" (Postmaster) with ").Append(protocol).Append(" id ").Append(queueId);
         if (tls is not null)
             text.Append("\r\n\t(").Append(tls).Append(')');

@@ -18,15 +18,18 @@ internal sealed class SmtpListener : IAsyncDisposable
 
     public int OpenSessions => _limiter.Total;
 
-    /// <summary>Binds every endpoint (before privileges are dropped: port 25 needs root).</summary>
+    /// <summary>Binds every endpoint (before privileges are dropped: port 25 needs root), and the Unix socket
+    /// local submissions come through when <paramref name="localSocket"/> is given.</summary>
     /// <exception cref="SocketException">An address is in use or not available; the message names it.</exception>
-    public static SmtpListener Bind(SmtpServerContext server, IEnumerable<IPEndPoint> endpoints)
+    public static SmtpListener Bind(SmtpServerContext server, IEnumerable<IPEndPoint> endpoints, string? localSocket = null)
     {
         var listener = new SmtpListener(server);
         try
         {
             foreach (IPEndPoint endpoint in endpoints)
                 listener._sockets.Add(BindOne(endpoint));
+            if (localSocket is not null)
+                listener._sockets.Add(BindLocal(localSocket));
         }
         catch
         {
@@ -48,6 +51,27 @@ internal sealed class SmtpListener : IAsyncDisposable
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endpoint);
             socket.Listen(512);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A Unix socket anyone on the machine may connect to: <c>postmaster sendmail</c> submits there,
+    /// so local users need no access to the spool itself (Postfix's postdrop needs a setgid binary for that).</summary>
+    static Socket BindLocal(string path)
+    {
+        File.Delete(path);   // a stale socket of an earlier run
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead |
+                UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+            socket.Listen(64);
             return socket;
         }
         catch
@@ -96,7 +120,8 @@ internal sealed class SmtpListener : IAsyncDisposable
 
     void Serve(Socket client)
     {
-        var remote = (IPEndPoint)client.RemoteEndPoint!;
+        bool local = client.AddressFamily == AddressFamily.Unix;
+        var remote = local ? new IPEndPoint(IPAddress.Loopback, 0) : (IPEndPoint)client.RemoteEndPoint!;
         IPAddress address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         var settings = _server.Current.Settings;
         if (!_limiter.TryAcquire(address, settings.MaxConnections, settings.MaxConnectionsPerClient, out string? refusal))
@@ -105,8 +130,9 @@ internal sealed class SmtpListener : IAsyncDisposable
             _ = RefuseAsync(client, refusal == "max-connections" ? Replies.TooManyConnections : Replies.TooManyConnectionsFromYou);
             return;
         }
-        client.NoDelay = true;
-        Task session = RunSessionAsync(client, remote, address);
+        if (!local)
+            client.NoDelay = true;
+        Task session = RunSessionAsync(client, remote, address, local);
         lock (_sessions)
         {
             if (!session.IsCompleted)
@@ -114,12 +140,12 @@ internal sealed class SmtpListener : IAsyncDisposable
         }
     }
 
-    async Task RunSessionAsync(Socket client, IPEndPoint remote, IPAddress address)
+    async Task RunSessionAsync(Socket client, IPEndPoint remote, IPAddress address, bool local)
     {
         await Task.Yield();   // off the accept loop at once
         try
         {
-            await using var session = new SmtpSession(_server, new StreamTransport(new NetworkStream(client, ownsSocket: true), remote));
+            await using var session = new SmtpSession(_server, new StreamTransport(new NetworkStream(client, ownsSocket: true), remote, local));
             await session.RunAsync();
         }
         finally

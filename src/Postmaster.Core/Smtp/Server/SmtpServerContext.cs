@@ -27,6 +27,9 @@ internal sealed class SmtpServerContext(
     public ILogger Log { get; } = log;
     public SessionTimeouts Timeouts { get; } = timeouts;
 
+    /// <summary>Called after each commit, so the queue runner can deliver at once.</summary>
+    public Action<QueueId> Queued { get; init; } = _ => { };
+
     /// <summary>Shutdown has begun: sessions outside a transaction close now.</summary>
     public CancellationToken SoftStop => _softStop.Token;
 

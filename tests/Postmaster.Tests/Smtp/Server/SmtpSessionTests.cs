@@ -46,7 +46,7 @@ public sealed class SmtpSessionTests
         var queued = Assert.Single(dialog.Queued);
         Assert.Contains($"250 2.0.0 Ok: queued as {queued}", dialog.Transcript);
         string message = dialog.MessageText(queued);
-        Assert.StartsWith("Received: from client.example (unknown [127.0.0.1])\r\n\tby mx.example.org (Postmaster) with ESMTP id " + queued, message);
+        Assert.StartsWith("Received: from client.example (localhost [127.0.0.1])\r\n\tby mx.example.org (Postmaster) with ESMTP id " + queued, message);
         Assert.EndsWith("\r\nSubject: hello\r\n\r\nHi Bob.\r\n.leading dot\r\n", message);
     }
 

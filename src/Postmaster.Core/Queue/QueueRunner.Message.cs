@@ -1,0 +1,137 @@
+using System.Collections.Immutable;
+using Postmaster.Config;
+using Postmaster.Delivery;
+using Postmaster.Routing;
+using Postmaster.Spool;
+
+namespace Postmaster.Queue;
+
+// One attempt at one message: lock, deliver every pending recipient, send the notices the outcome calls for,
+// then remove the message or write its new state.
+public sealed partial class QueueRunner
+{
+    internal async Task<MessageOutcome> ProcessAsync(QueueId id, CancellationToken cancellationToken)
+    {
+        using MessageLock? held = MessageLock.TryAcquire(_spool, id);
+        if (held is null)
+        {
+            if (!File.Exists(_spool.MessagePath(id)))
+                return MessageOutcome.Gone;
+            QueueLog.Busy(_log, id.ToString());
+            return MessageOutcome.Busy;
+        }
+        Envelope? envelope = _spool.ReadEnvelope(id);   // read under the lock: the state another runner left
+        if (envelope is null)
+            return MessageOutcome.Gone;
+        DateTimeOffset now = _time.GetUtcNow();
+        if (envelope.NextAttempt is { } due && due > now)
+            return new MessageOutcome(MessageOutcomeKind.NotDue, due);
+
+        try
+        {
+            return await AttemptAsync(envelope, now, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Our own trouble (disk full, permissions): the message stays as it was and is tried again.
+            QueueLog.ProcessingFailed(_log, id.ToString(), e.Message);
+            return new MessageOutcome(MessageOutcomeKind.Processed, now + TimeSpan.FromMinutes(5));
+        }
+    }
+
+    async Task<MessageOutcome> AttemptAsync(Envelope envelope, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        RunnerConfig config = _config();
+        Settings settings = config.Settings;
+        int attempts = envelope.Attempts + 1;
+        ImmutableArray<EnvelopeRecipient> before = envelope.Recipients;
+        EnvelopeRecipient[] after = await Task.WhenAll(before.Select(r =>
+            r.State == DeliveryState.Pending ? DeliverAsync(envelope, r, attempts, cancellationToken) : Task.FromResult(r)));
+
+        // RFC 5321 §4.5.4.1: give up after the queue lifetime; what is still pending has failed.
+        bool expired = now - envelope.Received >= settings.QueueLifetime;
+        if (expired)
+        {
+            for (int i = 0; i < after.Length; i++)
+            {
+                if (after[i].State == DeliveryState.Pending)
+                    after[i] = after[i] with
+                    {
+                        State = DeliveryState.Failed, DoneAt = now,
+                        LastError = $"4.4.7 message expired after {SettingsFormat.Duration(settings.QueueLifetime)}: {after[i].LastError ?? "not delivered"}",
+                    };
+            }
+        }
+
+        var failedNow = after.Where((r, i) => r.State == DeliveryState.Failed && before[i].State != DeliveryState.Failed).ToList();
+        if (failedNow.Count > 0)
+            await SendNoticeAsync(DsnKind.Failure, envelope, failedNow, config, now, cancellationToken);
+
+        int delivered = after.Count(r => r.State == DeliveryState.Delivered) - before.Count(r => r.State == DeliveryState.Delivered);
+        int pending = after.Count(r => r.State == DeliveryState.Pending);
+        if (pending == 0)
+        {
+            _spool.Remove(envelope.Id);
+            QueueLog.Completed(_log, envelope.Id.ToString(), after.Length);
+            return new MessageOutcome(MessageOutcomeKind.Processed, null, delivered, 0, failedNow.Count);
+        }
+
+        bool warn = !envelope.DelayWarningSent && settings.DelayWarning is { } delay && now - envelope.Received >= delay;
+        if (warn)
+            await SendNoticeAsync(DsnKind.Delay, envelope, [.. after.Where(r => r.State == DeliveryState.Pending)], config, now, cancellationToken);
+
+        DateTimeOffset next = new RetrySchedule(settings.Retry, _random).Next(now, attempts);
+        Envelope updated = envelope with
+        {
+            Recipients = [.. after],
+            Attempts = attempts,
+            NextAttempt = next,
+            LastError = after.Where(r => r.State == DeliveryState.Pending).Select(r => r.LastError).FirstOrDefault(e => e is not null),
+            DelayWarningSent = envelope.DelayWarningSent || warn,
+        };
+        await _spool.RewriteEnvelopeAsync(updated, cancellationToken);
+        QueueLog.Rescheduled(_log, envelope.Id.ToString(), next, pending);
+        return new MessageOutcome(MessageOutcomeKind.Processed, next, delivered, pending, failedNow.Count);
+    }
+
+    /// <summary>One recipient, within the overall and per-destination limits; returns its new state.</summary>
+    async Task<EnvelopeRecipient> DeliverAsync(Envelope envelope, EnvelopeRecipient recipient, int attempts,
+        CancellationToken cancellationToken)
+    {
+        DeliveryResult result;
+        if (!TargetText.TryParse(recipient.Mailer, out Target? mailer, out string? problem))
+            result = DeliveryResult.Deferred("4.3.5", $"unreadable mailer \"{recipient.Mailer}\": {problem}");
+        else
+        {
+            SemaphoreSlim destination = _destinations.GetOrAdd(recipient.Mailer, _ => new SemaphoreSlim(MaxPerDestination));
+            await _deliveries.WaitAsync(cancellationToken);
+            await destination.WaitAsync(cancellationToken);
+            try
+            {
+                result = await _agent.DeliverAsync(new DeliveryJob(envelope, recipient, mailer, _spool.MessagePath(envelope.Id)), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug in a mailer must not lose the message: defer, log, go on.
+                QueueLog.AgentFailed(_log, envelope.Id.ToString(), recipient.Recipient.ToString(), e.Message);
+                result = DeliveryResult.Deferred("4.3.0", "internal error in the mailer");
+            }
+            finally
+            {
+                destination.Release();
+                _deliveries.Release();
+            }
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        QueueLog.Delivery(_log, envelope.Id.ToString(), recipient.Recipient.ToString(), recipient.OriginalRecipient.ToString(),
+            recipient.Mailer, result.Outcome.ToString().ToLowerInvariant(), result.Status,
+            (long)(now - envelope.Received).TotalSeconds, attempts, result.Diagnostic);
+        return result.Outcome switch
+        {
+            DeliveryOutcome.Delivered => recipient with { State = DeliveryState.Delivered, DoneAt = now, LastError = null },
+            DeliveryOutcome.Failed => recipient with { State = DeliveryState.Failed, DoneAt = now, LastError = $"{result.Status} {result.Diagnostic}" },
+            _ => recipient with { LastError = $"{result.Status} {result.Diagnostic}" },
+        };
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using Postmaster.Delivery;
+using Postmaster.Mail;
+using Postmaster.Routing;
+using Postmaster.Smtp.Protocol;
+using Postmaster.Spool;
+
+namespace Postmaster.Queue;
+
+// Bounces and delay warnings: RFC 3464 DSNs queued as new messages with the null sender (DESIGN.md §4).
+public sealed partial class QueueRunner
+{
+    /// <summary>Tells the sender about recipients an administrator gave up on (<c>spool bounce</c>).</summary>
+    public Task SendFailureNoticeAsync(Envelope original, IReadOnlyList<EnvelopeRecipient> failed, CancellationToken cancellationToken) =>
+        SendNoticeAsync(DsnKind.Failure, original, failed, _config(), _time.GetUtcNow(), cancellationToken);
+
+    async Task SendNoticeAsync(DsnKind kind, Envelope original, IReadOnlyList<EnvelopeRecipient> recipients,
+        RunnerConfig config, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        string hostname = config.Settings.Hostname;
+        string id = original.Id.ToString();
+        Mailbox postmaster = Mailbox.Parse($"postmaster@{hostname}");
+        Mailbox to;
+        if (original.Sender is { } sender)
+            to = sender;
+        else if (kind == DsnKind.Delay)
+        {
+            return;   // nobody waits for a bounce to arrive: no warnings about notices
+        }
+        else if (recipients.All(r => r.OriginalRecipient.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase)))
+        {
+            // A notice to the postmaster failed: telling the postmaster again could only loop.
+            QueueLog.NoticeDropped(_log, id, "a notice to the postmaster failed; not notifying again");
+            return;
+        }
+        else
+            to = postmaster;   // never bounce a null-sender message: a double bounce goes to the postmaster
+
+        Resolution route = config.Resolver.Resolve(to);
+        if (!route.Succeeded)
+        {
+            QueueLog.NoticeDropped(_log, id, $"no route to <{to}>: {route.Failure!.Message}");
+            return;
+        }
+
+        await using IncomingMessage notice = _spool.Create();
+        await using (Stream message = _spool.OpenMessage(original.Id))
+        {
+            TimeSpan? retryFor = kind == DsnKind.Delay ? original.Received + config.Settings.QueueLifetime - now : null;
+            DsnBuilder.Write(notice.Body, kind, hostname, to, original, [.. recipients.Select(ToDsn)], message, now, retryFor);
+        }
+        long size = notice.Body.Position;
+        var envelope = new Envelope(notice.Id, now, null, new ClientInfo("local", null, hostname, "local", null), size,
+            BodyType.EightBitMime, Recipients(route, to));
+        await _spool.CommitAsync(notice, envelope, cancellationToken);
+        QueueLog.NoticeQueued(_log, id, kind == DsnKind.Delay ? "delay" : "failure", notice.Id.ToString(), to.ToString(), recipients.Count);
+        Notify(notice.Id);
+    }
+
+    static ImmutableArray<EnvelopeRecipient> Recipients(Resolution route, Mailbox to) =>
+        [.. route.Targets.Select(t => new EnvelopeRecipient(DeliveryState.Pending, t.Recipient, to, t.Mailer.ToString(), t.LocalUser, t.Extension))];
+
+    /// <summary>"5.1.1 text" as stored in the envelope → status and diagnostic.</summary>
+    static DsnRecipient ToDsn(EnvelopeRecipient recipient)
+    {
+        string error = recipient.LastError ?? "";
+        int space = error.IndexOf(' ');
+        string head = space > 0 ? error[..space] : error;
+        bool hasStatus = head.Length >= 5 && char.IsAsciiDigit(head[0]) && head[1] == '.' && head.Count(c => c == '.') == 2;
+        string status = hasStatus ? head : recipient.State == DeliveryState.Pending ? "4.0.0" : "5.0.0";
+        string diagnostic = hasStatus ? error[(space + 1)..] : error.Length > 0 ? error : "not delivered";
+        if (recipient.State == DeliveryState.Failed && status[0] == '4')
+            status = "5" + status[1..];   // a deferral that ran out of time is a failure now (RFC 3463 4.4.7 → 5.4.7)
+        return new DsnRecipient(recipient.Recipient, recipient.OriginalRecipient, status, diagnostic, null, recipient.DoneAt);
+    }
+}
