@@ -11,15 +11,39 @@ public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase use
     public Task<DeliveryResult> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var envelope = DeliveryEnvelope.From(job.Envelope, job.Recipient);
+        string? user = SystemUserOf(job);
         return job.Mailer switch
         {
+            // A mailbox written as the daemon's own user needs no other process: no change of user, no command
+            // to contain. This is most mail of a virtual-domain setup; a process per message costs more than the write.
+            Target.Maildir { Path: var path } when user is null && Path.IsPathFullyQualified(path) =>
+                InProcessAsync(new MaildirWriter(path), job, envelope, cancellationToken),
+            Target.Mbox { Path: var path } when user is null && Path.IsPathFullyQualified(path) =>
+                InProcessAsync(new MboxWriter(path), job, envelope, cancellationToken),
             Target.Maildir or Target.Mbox or Target.Pipe =>
-                local.DeliverAsync(job.MessagePath, job.Mailer, SystemUserOf(job), envelope, cancellationToken),
+                local.DeliverAsync(job.MessagePath, job.Mailer, user, envelope, cancellationToken),
             // The SMTP client is not in this version: relayed mail waits in the queue (and bounces after
             // queue-lifetime) rather than being lost or refused.
             Target.Relay => Task.FromResult(DeliveryResult.Deferred("4.3.0", "relay delivery is not available in this version of Postmaster")),
             _ => Task.FromResult(DeliveryResult.Deferred("4.3.5", $"no mailer for {job.Mailer}")),
         };
+    }
+
+    static async Task<DeliveryResult> InProcessAsync(ILocalMailer mailer, DeliveryJob job, DeliveryEnvelope envelope,
+        CancellationToken cancellationToken)
+    {
+        FileStream message;
+        try
+        {
+            message = new FileStream(job.MessagePath, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024,
+                FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return DeliveryResult.Deferred("4.3.0", $"cannot read {job.MessagePath}: {e.Message}");
+        }
+        await using (message)
+            return await mailer.DeliverAsync(message, envelope, cancellationToken);
     }
 
     /// <summary>A local user's delivery runs as that user when the system knows them (DESIGN.md §4);

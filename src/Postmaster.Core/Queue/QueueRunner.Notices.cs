@@ -51,14 +51,11 @@ public sealed partial class QueueRunner
         }
         long size = notice.Body.Position;
         var envelope = new Envelope(notice.Id, now, null, new ClientInfo("local", null, hostname, "local", null), size,
-            BodyType.EightBitMime, Recipients(route, to));
+            BodyType.EightBitMime, EnvelopeRecipients.From([(to, route)]));
         await _spool.CommitAsync(notice, envelope, cancellationToken);
         QueueLog.NoticeQueued(_log, id, kind == DsnKind.Delay ? "delay" : "failure", notice.Id.ToString(), to.ToString(), recipients.Count);
         Notify(notice.Id);
     }
-
-    static ImmutableArray<EnvelopeRecipient> Recipients(Resolution route, Mailbox to) =>
-        [.. route.Targets.Select(t => new EnvelopeRecipient(DeliveryState.Pending, t.Recipient, to, t.Mailer.ToString(), t.LocalUser, t.Extension))];
 
     /// <summary>"5.1.1 text" as stored in the envelope → status and diagnostic.</summary>
     static DsnRecipient ToDsn(EnvelopeRecipient recipient)

@@ -48,7 +48,7 @@ internal static class SpoolDrop
 
             var client = new ClientInfo("local", null, submitter.UserName, "local", null);
             var envelope = new Envelope(incoming.Id, now, message.Sender, client, size,
-                message.Content.EightBit ? BodyType.EightBitMime : BodyType.SevenBit, EnvelopeRecipients(resolutions));
+                message.Content.EightBit ? BodyType.EightBitMime : BodyType.SevenBit, Routing.EnvelopeRecipients.From(resolutions));
             await spool.CommitAsync(incoming, envelope, cancellationToken);
             SubmissionLog.QueuedDirectly(log, incoming.Id.ToString(), message.Sender?.ToString() ?? "", envelope.Recipients.Length,
                 size, submitter.Uid, submitter.UserName);
@@ -65,22 +65,4 @@ internal static class SpoolDrop
     /// <summary>RFC 5321 §4.4 trace field for a local submission; the uid says who, as Postfix's pickup does.</summary>
     internal static string Received(Submitter submitter, string hostname, QueueId id, DateTimeOffset now) =>
         $"Received: from local (uid {submitter.Uid})\r\n\tby {hostname} (Postmaster) with local id {id};\r\n\t{ReceivedHeader.Date(now)}\r\n";
-
-    /// <summary>One line per final delivery, as the daemon writes them (SmtpSession.Data.cs EnvelopeRecipients):
-    /// a list or an alias with several targets gives several, the same address and mailer only once.</summary>
-    static ImmutableArray<EnvelopeRecipient> EnvelopeRecipients(List<(Mailbox Original, Resolution Resolution)> recipients)
-    {
-        var seen = new HashSet<(string, string)>();
-        var lines = ImmutableArray.CreateBuilder<EnvelopeRecipient>();
-        foreach ((Mailbox original, Resolution resolution) in recipients)
-        {
-            foreach (FinalTarget target in resolution.Targets)
-            {
-                string mailer = target.Mailer.ToString();
-                if (seen.Add((target.Recipient.Key, mailer)))
-                    lines.Add(new EnvelopeRecipient(DeliveryState.Pending, target.Recipient, original, mailer, target.LocalUser, target.Extension));
-            }
-        }
-        return lines.ToImmutable();
-    }
 }

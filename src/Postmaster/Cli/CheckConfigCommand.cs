@@ -27,10 +27,7 @@ internal static class CheckConfigCommand
     static int Run(ParseResult parse)
     {
         string path = parse.GetRequiredValue(CommonOptions.Config);
-        var errors = new List<ConfigError>();
-        PostmasterConfig? config = ConfigLoader.Load(path, errors);
-        foreach (ConfigError error in errors)
-            Console.Error.WriteLine(error);
+        PostmasterConfig? config = ConfigFile.Load(path);
         if (config is null)
             return ExitCodes.Config;
 

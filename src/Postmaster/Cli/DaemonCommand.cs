@@ -18,10 +18,7 @@ internal static class DaemonCommand
     static async Task<int> RunAsync(ParseResult parse)
     {
         string path = parse.GetRequiredValue(CommonOptions.Config);
-        var errors = new List<ConfigError>();
-        PostmasterConfig? config = ConfigLoader.Load(path, errors);
-        foreach (ConfigError error in errors)
-            Console.Error.WriteLine(error);
+        PostmasterConfig? config = ConfigFile.Load(path);
         if (config is null)
             return ExitCodes.Config;
         return await MtaHost.RunAsync(path, config);

@@ -186,14 +186,8 @@ internal static class SpoolCommand
         return runner.SendFailureNoticeAsync;
     }
 
-    static PostmasterConfig? Load(ParseResult parse)
-    {
-        var errors = new List<ConfigError>();
-        PostmasterConfig? config = ConfigLoader.Load(parse.GetRequiredValue(CommonOptions.Config), errors);
-        foreach (ConfigError error in errors.Where(e => !e.IsWarning))
-            Console.Error.WriteLine(error);
-        return config;
-    }
+    static PostmasterConfig? Load(ParseResult parse) =>
+        ConfigFile.Load(parse.GetRequiredValue(CommonOptions.Config), showWarnings: false);
 
     /// <summary>null when this process may now work on the spool; else the exit code, the reason printed.</summary>
     static int? BecomeSpoolOwner(Settings settings)

@@ -122,9 +122,12 @@ internal sealed class SmtpListener : IAsyncDisposable
     {
         bool local = client.AddressFamily == AddressFamily.Unix;
         var remote = local ? new IPEndPoint(IPAddress.Loopback, 0) : (IPEndPoint)client.RemoteEndPoint!;
-        IPAddress address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+        // Local submissions (sendmail over submit.sock) count toward max-connections only: a burst of cron
+        // jobs must not take the slots of, or be refused like, one busy network client.
+        IPAddress address = local ? IPAddress.None : remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         var settings = _server.Current.Settings;
-        if (!_limiter.TryAcquire(address, settings.MaxConnections, settings.MaxConnectionsPerClient, out string? refusal))
+        int perClient = local ? settings.MaxConnections : settings.MaxConnectionsPerClient;
+        if (!_limiter.TryAcquire(address, settings.MaxConnections, perClient, out string? refusal))
         {
             SmtpServerLog.ConnectionRefused(_server.Log, address.ToString(), refusal!);
             _ = RefuseAsync(client, refusal == "max-connections" ? Replies.TooManyConnections : Replies.TooManyConnectionsFromYou);

@@ -77,7 +77,7 @@ internal sealed partial class SmtpSession
         IncomingMessage message = transaction.Message;
         var client = new ClientInfo(_client, await ReverseNameAsync(), _helo ?? "", Protocol, _transport.TlsDescription);
         var envelope = new Envelope(message.Id, received, transaction.Sender, client, size, transaction.Body,
-            EnvelopeRecipients(transaction));
+            EnvelopeRecipients.From(transaction.Recipients));
         try
         {
             await _server.Spool.CommitAsync(message, envelope, _server.HardStop);
@@ -93,24 +93,6 @@ internal sealed partial class SmtpSession
         SmtpServerLog.Queued(_server.Log, message.Id.ToString(), transaction.Sender?.ToString() ?? "",
             envelope.Recipients.Length, size, _client);
         return Replies.Queued(message.Id.ToString());
-    }
-
-    /// <summary>One line per final delivery: a list target or an alias with several targets gives several.</summary>
-    static ImmutableArray<EnvelopeRecipient> EnvelopeRecipients(Transaction transaction)
-    {
-        var seen = new HashSet<(string, string)>();
-        var recipients = ImmutableArray.CreateBuilder<EnvelopeRecipient>();
-        foreach ((Mail.Mailbox original, Resolution resolution) in transaction.Recipients)
-        {
-            foreach (FinalTarget target in resolution.Targets)
-            {
-                string mailer = target.Mailer.ToString();
-                if (seen.Add((target.Recipient.Key, mailer)))
-                    recipients.Add(new EnvelopeRecipient(DeliveryState.Pending, target.Recipient, original, mailer,
-                        target.LocalUser, target.Extension));
-            }
-        }
-        return recipients.ToImmutable();
     }
 
     string Protocol => !_esmtp ? "SMTP" : _transport.TlsDescription is null ? "ESMTP" : "ESMTPS";
