@@ -80,8 +80,10 @@ public sealed partial class QueueRunner
                     Rescan();
                     nextScan = now + ScanInterval;
                 }
+                // A stop ends the loop, not the deliveries under way: they finish (each has its own time limit)
+                // and record what they did, so a restart does not deliver them again.
                 foreach (QueueId id in TakeDue(now))
-                    active.Add(RunScheduledAsync(id, cancellationToken));
+                    active.Add(RunScheduledAsync(id, CancellationToken.None));
                 active.RemoveAll(t => t.IsCompleted);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -78,7 +78,9 @@ internal static class SendmailCommand
 
         string path = options.ConfigPath ?? configPath;
         var errors = new List<ConfigError>();
-        PostmasterConfig? config = ConfigLoader.Load(path, errors);
+        // An ordinary user cannot read the daemon's key or credentials files, and sendmail needs none of them.
+        PostmasterConfig? config = ConfigLoader.Load(path, PasswdDatabase.Instance, HostIdentity.FullyQualifiedName, errors,
+            tolerate: e => e.Message.Contains(": cannot read ", StringComparison.Ordinal));
         foreach (ConfigError problem in errors.Where(e => !e.IsWarning))
             Console.Error.WriteLine($"postmaster sendmail: {problem}");
         if (config is null)

@@ -151,7 +151,9 @@ internal static class SpoolCommand
         if (Load(parse) is not { } config)
             return ExitCodes.Config;
         Settings settings = config.Settings;
-        using ILoggerFactory loggers = LogSetup.Create(settings.Log);
+        // Under cron, stderr is mailed to the administrator on every run: there only problems are worth a line.
+        using ILoggerFactory loggers = LogSetup.Create(settings.Log,
+            settings.Log == LogTarget.Stderr ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Information);
         await using LocalDeliveryProcess local = LocalDeliveryProcess.StartAgentIfRoot(settings.Spool, loggers.CreateLogger("deliver"));
         if (BecomeSpoolOwner(settings) is { } failure)
             return failure;
