@@ -9,6 +9,7 @@ using Postmaster.Logging;
 using Postmaster.Platform;
 using Postmaster.Queue;
 using Postmaster.Routing;
+using Postmaster.Smtp.Client;
 using Postmaster.Smtp.Server;
 using Postmaster.Spool;
 using Postmaster.Tls;
@@ -109,7 +110,9 @@ public sealed class MtaHost
         QueueRunner? runner = null;
         var context = new SmtpServerContext(Snapshot(_config, certificate), spool, dns, TimeProvider.System,
             _loggers.CreateLogger("smtpd"), _timeouts) { Queued = id => runner?.Notify(id) };
-        runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance),
+        var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
+            () => new SmtpClientOptions(context.Current.Settings.Hostname), _loggers.CreateLogger("smtp"));
+        runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance, relay),
             () => new RunnerConfig(context.Current.Settings, context.Current.Resolver), TimeProvider.System,
             _loggers.CreateLogger("queue"));
         try

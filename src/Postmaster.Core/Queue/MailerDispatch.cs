@@ -6,7 +6,7 @@ namespace Postmaster.Queue;
 
 /// <summary>Hands each delivery to the mailer its target names: maildir, mbox and pipe to the local delivery
 /// process (as the recipient's system user where there is one), relay to the SMTP client.</summary>
-public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase users) : IDeliveryAgent
+public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase users, RelayMailer? relay = null) : IDeliveryAgent
 {
     public Task<DeliveryResult> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
@@ -22,9 +22,10 @@ public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase use
                 InProcessAsync(new MboxWriter(path), job, envelope, cancellationToken),
             Target.Maildir or Target.Mbox or Target.Pipe =>
                 local.DeliverAsync(job.MessagePath, job.Mailer, user, envelope, cancellationToken),
-            // The SMTP client is not in this version: relayed mail waits in the queue (and bounces after
-            // queue-lifetime) rather than being lost or refused.
-            Target.Relay => Task.FromResult(DeliveryResult.Deferred("4.3.0", "relay delivery is not available in this version of Postmaster")),
+            Target.Relay target when relay is not null =>
+                relay.DeliverAsync(target, job.Envelope, job.Recipient, job.MessagePath, cancellationToken),
+            // Without a relay mailer (a queue command that only writes notices) relayed mail waits in the queue.
+            Target.Relay => Task.FromResult(DeliveryResult.Deferred("4.3.0", "relay delivery is not available here")),
             _ => Task.FromResult(DeliveryResult.Deferred("4.3.5", $"no mailer for {job.Mailer}")),
         };
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Postmaster.Config;
 using Postmaster.Delivery;
+using Postmaster.Smtp.Client;
 using Postmaster.Logging;
 using Postmaster.Platform;
 using Postmaster.Queue;
@@ -160,7 +161,9 @@ internal static class SpoolCommand
 
         var resolver = new RouteResolver(config.Routes, settings.Hostname, settings.LocalMailer, PasswdDatabase.Instance);
         var spool = new SpoolDirectory(settings.Spool, TimeProvider.System, loggers.CreateLogger<SpoolDirectory>());
-        var runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance),
+        var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
+            () => new SmtpClientOptions(settings.Hostname), loggers.CreateLogger("smtp"));
+        var runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance, relay),
             () => new RunnerConfig(settings, resolver), TimeProvider.System, loggers.CreateLogger("queue"));
         try
         {
