@@ -25,6 +25,15 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("Try 'postmaster --help'.");
     return ExitCodes.Usage;
 }
-// No termination timeout: the daemon handles SIGTERM/SIGINT itself and lets transactions finish (MtaHost);
-// System.CommandLine's default would end the process two seconds after the signal.
-return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+try
+{
+    // No termination timeout: the daemon handles SIGTERM/SIGINT itself and lets transactions finish (MtaHost);
+    // System.CommandLine's default would end the process two seconds after the signal.
+    return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+}
+catch (Exception bug)
+{
+    // A bug, not the user's fault: one line that says what broke, never a stack trace (EX_SOFTWARE).
+    Console.Error.WriteLine($"postmaster: internal error: {bug.GetType().Name}: {bug.Message.ReplaceLineEndings(" ")}");
+    return ExitCodes.Software;
+}

@@ -57,7 +57,7 @@ internal static class DeliverCommand
             parse.GetValue(Pipe) is { } pipe ? new Target.Pipe(pipe) : null,
         }.OfType<Target>()];
         double seconds = parse.GetValue(TimeLimit);
-        if (mailers.Length != 1 || mailers[0] is Target.Pipe { Command.Length: 0 } || !(seconds > 0 && seconds <= 86400))
+        if (mailers.Length != 1 || mailers[0] is Target.Pipe { Command: var command } && string.IsNullOrWhiteSpace(command) || !(seconds > 0 && seconds <= 86400))
             return Usage(mailers.Length != 1 ? "give exactly one of --maildir, --mbox, --pipe" : "bad --pipe or --time-limit");
 
         var envelope = new DeliveryEnvelope(LocalDelivery.UnbracketSender(parse.GetValue(Sender)), parse.GetValue(Recipient),

@@ -44,6 +44,20 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("Exception", result.StandardError);
     }
 
+    [Theory]
+    [InlineData("deliver", "--pipe", "   ")]
+    [InlineData("deliver", "--maildir", "/tmp/x", "--mbox", "/tmp/y")]
+    [InlineData("deliver", "--time-limit", "-5", "--maildir", "/tmp/x")]
+    [InlineData("spool", "show", "../../etc/passwd")]
+    public async Task AnswersBadArgumentsWithOneLineNeverAStackTrace(params string[] arguments)
+    {
+        ProcessResult result = await PostmasterBinary.RunAsync(arguments);
+
+        Assert.True(result.ExitCode is 64 or 78, result.ToString());
+        Assert.DoesNotContain("Exception", result.StandardError);
+        Assert.DoesNotContain("   at ", result.StandardError);
+    }
+
     [Fact]
     public async Task NeedsNoSharedLibraryButLibc()
     {
