@@ -8,8 +8,9 @@ namespace Postmaster.Delivery;
 /// <summary>Delivers to a <c>relay(...)</c> target over SMTP: the smart hosts in order, or the recipient domain's
 /// MX hosts, moving on to the next host when one cannot be reached or will not talk (DESIGN.md §4).</summary>
 /// <remarks>One connection per delivery for now; connection reuse and per-destination limits come with the rest
-/// of the SMTP client work (issue 5).</remarks>
-public sealed class RelayMailer(NextHopResolver nextHops, Func<SmtpClientOptions> options, ILogger log)
+/// of the SMTP client work (issue 5). A next hop named in <c>relay-credentials</c> gets AUTH (over TLS only).</remarks>
+public sealed class RelayMailer(NextHopResolver nextHops, Func<SmtpClientOptions> options, ILogger log,
+    RelayCredentials? credentials = null)
 {
     public async Task<DeliveryResult> DeliverAsync(Target.Relay relay, Envelope envelope, EnvelopeRecipient recipient,
         string messagePath, CancellationToken cancellationToken)
@@ -21,7 +22,7 @@ public sealed class RelayMailer(NextHopResolver nextHops, Func<SmtpClientOptions
         DeliveryResult? last = null;
         foreach (NextHop hop in route.Hops)
         {
-            SmtpClientOptions chosen = options();
+            SmtpClientOptions chosen = options() with { Credentials = credentials?.Find(hop.HostName, hop.Port) };
             DeliveryResult? result = await TryHopAsync(hop, chosen, envelope, recipient, messagePath, cancellationToken);
             // RFC 3207 §4.1: opportunistic TLS that fails in the handshake may be retried in the clear.
             if (result is null && chosen.Tls == TlsPolicy.Opportunistic)

@@ -86,6 +86,7 @@ public sealed class MtaHost
 
         var spool = new SpoolDirectory(settings.Spool, TimeProvider.System, _loggers.CreateLogger<SpoolDirectory>());
         X509Certificate2? certificate;
+        RelayCredentials credentials;
         SmtpListener listener;
         var dns = new DnsResolver(settings.DnsServers, TimeSpan.FromSeconds(5));
         try
@@ -98,11 +99,14 @@ public sealed class MtaHost
                 HandOver(spool.Root, runAs);
             // Named certificate files are often readable by root only: load them before dropping privileges.
             certificate = settings.TlsCertificate is { } named ? TlsCertificates.Load(named, settings.TlsKey!) : null;
+            // So is relay-credentials (it must be: mode 0600): read once, here.
+            credentials = LoadCredentials(settings);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TlsSetupException or PrivilegeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TlsSetupException or PrivilegeException
+                                      or InvalidDataException)
         {
             HostLog.StartFailed(_log, e.Message);
-            return e is TlsSetupException ? ExitConfig : ExitCantCreate;
+            return e is TlsSetupException or InvalidDataException ? ExitConfig : ExitCantCreate;
         }
 
         // Deliveries for system users run as those users: a privileged agent started now, while still root.
@@ -111,7 +115,7 @@ public sealed class MtaHost
         var context = new SmtpServerContext(Snapshot(_config, certificate), spool, dns, TimeProvider.System,
             _loggers.CreateLogger("smtpd"), _timeouts) { Queued = id => runner?.Notify(id) };
         var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
-            () => new SmtpClientOptions(context.Current.Settings.Hostname), _loggers.CreateLogger("smtp"));
+            () => new SmtpClientOptions(context.Current.Settings.Hostname), _loggers.CreateLogger("smtp"), credentials);
         runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance, relay),
             () => new RunnerConfig(context.Current.Settings, context.Current.Resolver), TimeProvider.System,
             _loggers.CreateLogger("queue"));
@@ -198,6 +202,16 @@ public sealed class MtaHost
         _config = fresh;
         context.Current = Snapshot(fresh, certificate);
         HostLog.Reloaded(_log, _configPath, fresh.Routes.Routes.Length);
+    }
+
+    /// <exception cref="InvalidDataException">The file is unreadable, too open, or has bad lines (one-line message).</exception>
+    static RelayCredentials LoadCredentials(Settings settings)
+    {
+        if (settings.RelayCredentials is not { } path)
+            return RelayCredentials.Empty;
+        if (RelayCredentials.TryLoad(path, out RelayCredentials? loaded, out var problems))
+            return loaded;
+        throw new InvalidDataException(string.Join("; ", problems));
     }
 
     /// <summary>A TLS file the daemon read as root at start and cannot read now: not a reason to refuse a reload.</summary>
