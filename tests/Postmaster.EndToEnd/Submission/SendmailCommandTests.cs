@@ -34,7 +34,8 @@ public sealed partial class SendmailCommandTests
         foreach (string rcpt in new[] { "bob", "carol", "dave" })
             Assert.Matches($"rcpt: pending <{rcpt}@example.org> orig=<{rcpt}@example.org> .*mailer=relay\\(127.0.0.1:9\\)\n", envelope);
         string text = daemon.MessageText(id);
-        Assert.StartsWith("Received: from mx.test.example (local submission)\r\n", text);
+        string uid = (await ProcessRunner.RunAsync("id", ["-u"])).StandardOutput.Trim();   // the kernel's word (SO_PEERCRED)
+        Assert.StartsWith($"Received: from mx.test.example (local submission, uid {uid})\r\n", text);
         Assert.DoesNotContain("Bcc", text);
         Assert.DoesNotContain("dave", text);
         Assert.Matches(@"\r\nDate: \w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}\r\n", text);

@@ -16,6 +16,9 @@ internal interface ISmtpTransport : IAsyncDisposable
     /// the machine itself, whatever <c>trusted-networks</c> says.</summary>
     bool IsLocal { get; }
 
+    /// <summary>For a local submission, the submitting user's uid as the kernel reports it (SO_PEERCRED).</summary>
+    uint? LocalUid { get; }
+
     /// <summary>After a successful upgrade: e.g. <c>TLSv1.3 TLS_AES_256_GCM_SHA384</c>; otherwise <c>null</c>.</summary>
     string? TlsDescription { get; }
 

@@ -9,13 +9,14 @@ internal static class ReceivedHeader
 {
     /// <param name="protocol">RFC 3848 "with" keyword: SMTP, ESMTP, ESMTPS.</param>
     /// <param name="recipient">Named only for a single-recipient message: more would tell each recipient the others.</param>
+    /// <param name="localUid">For a local submission (<paramref name="clientAddress"/> "local"), the sender's uid.</param>
     public static string Build(string helo, string? reverseName, string clientAddress, string hostname, string protocol,
-        string queueId, string? tls, Mailbox? recipient, DateTimeOffset now)
+        string queueId, string? tls, Mailbox? recipient, DateTimeOffset now, uint? localUid = null)
     {
         var text = new StringBuilder(256);
         text.Append("Received: from ").Append(Sanitize(helo));
         if (clientAddress == "local")
-            text.Append(" (local submission)\r\n");   // postmaster sendmail, over the spool's socket
+            text.Append(localUid is { } uid ? $" (local submission, uid {uid})\r\n" : " (local submission)\r\n");   // sendmail, over submit.sock
         else
             text.Append(" (").Append(reverseName is null ? "unknown" : Sanitize(reverseName))
                 .Append(" [").Append(clientAddress).Append("])\r\n");

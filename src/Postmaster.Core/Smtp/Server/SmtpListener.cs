@@ -148,7 +148,8 @@ internal sealed class SmtpListener : IAsyncDisposable
         await Task.Yield();   // off the accept loop at once
         try
         {
-            await using var session = new SmtpSession(_server, new StreamTransport(new NetworkStream(client, ownsSocket: true), remote, local));
+            await using var session = new SmtpSession(_server, new StreamTransport(new NetworkStream(client, ownsSocket: true), remote, local,
+                local ? Platform.PeerCredentials.UidOf(client) : null));
             await session.RunAsync();
         }
         finally

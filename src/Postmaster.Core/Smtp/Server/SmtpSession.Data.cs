@@ -22,7 +22,7 @@ internal sealed partial class SmtpSession
 
         string received = ReceivedHeader.Build(_helo ?? _client, await ReverseNameAsync(), _transport.IsLocal ? "local" : _client,
             transaction.Snapshot.Settings.Hostname, Protocol, queueId, _transport.TlsDescription,
-            transaction.Recipients.Count == 1 ? transaction.Recipients[0].Recipient : null, now);
+            transaction.Recipients.Count == 1 ? transaction.Recipients[0].Recipient : null, now, _transport.LocalUid);
         byte[] trace = Encoding.UTF8.GetBytes(received);
         await message.Body.WriteAsync(trace);
 

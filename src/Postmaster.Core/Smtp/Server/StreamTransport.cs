@@ -6,7 +6,8 @@ using System.Security.Authentication;
 namespace Postmaster.Smtp.Server;
 
 /// <summary>An <see cref="ISmtpTransport"/> over a connected stream (a socket's NetworkStream).</summary>
-internal sealed class StreamTransport(Stream stream, IPEndPoint remoteEndPoint, bool isLocal = false) : ISmtpTransport
+internal sealed class StreamTransport(Stream stream, IPEndPoint remoteEndPoint, bool isLocal = false, uint? localUid = null)
+    : ISmtpTransport
 {
     Stream _stream = stream;
 
@@ -14,6 +15,7 @@ internal sealed class StreamTransport(Stream stream, IPEndPoint remoteEndPoint, 
     public PipeWriter Output { get; private set; } = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     public IPEndPoint RemoteEndPoint { get; } = remoteEndPoint;
     public bool IsLocal { get; } = isLocal;
+    public uint? LocalUid { get; } = localUid;
     public string? TlsDescription { get; private set; }
 
     public async Task UpgradeToTlsAsync(SslStreamCertificateContext certificate, CancellationToken cancellationToken)

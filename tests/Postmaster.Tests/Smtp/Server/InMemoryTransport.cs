@@ -17,6 +17,7 @@ internal sealed class InMemoryTransport(IPEndPoint remote) : ISmtpTransport
     public IPEndPoint RemoteEndPoint { get; } = remote;
     public string? TlsDescription => null;
     public bool IsLocal => false;
+    public uint? LocalUid => null;
 
     public Task UpgradeToTlsAsync(SslStreamCertificateContext certificate, CancellationToken cancellationToken) =>
         throw new NotSupportedException("TLS is tested end to end over real sockets");
