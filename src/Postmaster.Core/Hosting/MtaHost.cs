@@ -32,6 +32,7 @@ public sealed class MtaHost
     readonly Settings _started;
     PostmasterConfig _config;
     readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    static PosixSignalRegistration[]? s_signals;
     volatile SmtpServerContext? _serving;
 
     MtaHost(string configPath, PostmasterConfig config, ILoggerFactory loggers, SessionTimeouts timeouts)
@@ -49,24 +50,28 @@ public sealed class MtaHost
     {
         using ILoggerFactory loggers = LogSetup.Create(config.Settings.Log);
         var host = new MtaHost(configPath, config, loggers, timeouts ?? SessionTimeouts.Rfc5321);
-        // Our handlers for the whole life of the process: a second SIGTERM during shutdown, or a SIGHUP
-        // before the listeners are up, must not fall through to the default action (death).
-        using var reload = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
-        {
-            signal.Cancel = true;
-            if (host._serving is { } context)
-                _ = Task.Run(() => host.Reload(context));
-        });
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
-        {
-            signal.Cancel = true;
-            host._stop.TrySetResult();
-        });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
-        {
-            signal.Cancel = true;
-            host._stop.TrySetResult();
-        });
+        // Our handlers for the whole life of the process: a second SIGTERM during shutdown (even after this method
+        // returns and the process is on its way out), or a SIGHUP before the listeners are up, must not fall
+        // through to the default action (death with 143/129). Kept in a static field: never disposed.
+        s_signals =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+            {
+                signal.Cancel = true;
+                if (host._serving is { } context)
+                    _ = Task.Run(() => host.Reload(context));
+            }),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                host._stop.TrySetResult();
+            }),
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+            {
+                signal.Cancel = true;
+                host._stop.TrySetResult();
+            }),
+        ];
         try
         {
             return await host.RunAsync();

@@ -52,6 +52,18 @@ public sealed class DaemonLifecycleTests
     }
 
     [Fact]
+    public async Task ExitsZeroWhenSignalledAgainWhileStopping()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+
+        daemon.Signal(DaemonProcess.SIGTERM);
+        daemon.Signal(DaemonProcess.SIGINT);    // Ctrl-C while systemd's SIGTERM is being handled
+        daemon.Signal(DaemonProcess.SIGTERM);
+
+        Assert.Equal(0, await daemon.StopAsync());
+    }
+
+    [Fact]
     public async Task RefusesToStartOnABrokenConfiguration()
     {
         using var dir = new TempDirectory();

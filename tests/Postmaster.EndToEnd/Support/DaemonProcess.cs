@@ -144,7 +144,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
     }
 
-    public const int SIGHUP = 1, SIGKILL = 9, SIGTERM = 15;
+    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
 
     /// <summary>SIGTERM and wait; returns the exit code.</summary>
     public async Task<int> StopAsync()
