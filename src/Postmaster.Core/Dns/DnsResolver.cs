@@ -17,14 +17,7 @@ public sealed class DnsResolver
     /// <param name="timeout">For one query attempt, and for a whole <see cref="ReverseLookupAsync"/>.</param>
     public DnsResolver(ImmutableArray<IPEndPoint> servers, TimeSpan timeout)
     {
-        LookupClientOptions options = servers.IsDefaultOrEmpty
-            ? new LookupClientOptions()
-            : new LookupClientOptions([.. servers.Select(s => new NameServer(s))]);
-        options.UseCache = true;
-        options.Retries = 1;
-        options.Timeout = timeout;
-        options.ThrowDnsErrors = false;     // NXDOMAIN and SERVFAIL come back as HasError, not as exceptions
-        client = new LookupClient(options);
+        client = DnsLookup.CreateClient(servers, timeout);
         this.timeout = timeout;
     }
 
@@ -60,7 +53,7 @@ public sealed class DnsResolver
 
     async Task<string?> ConfirmedNameAsync(IPAddress address, CancellationToken ct)
     {
-        IDnsQueryResponse reverse = await Within(client.QueryReverseAsync(address, ct), ct).ConfigureAwait(false);
+        IDnsQueryResponse reverse = await DnsLookup.Within(client.QueryReverseAsync(address, ct), ct).ConfigureAwait(false);
         if (reverse.HasError)
             return null;
         string? name = reverse.Answers.PtrRecords().Select(r => r.PtrDomainName.Value).FirstOrDefault();
@@ -69,26 +62,9 @@ public sealed class DnsResolver
         name = name.TrimEnd('.');
 
         QueryType type = address.AddressFamily == AddressFamily.InterNetworkV6 ? QueryType.AAAA : QueryType.A;
-        IDnsQueryResponse forward = await Within(client.QueryAsync(name, type, cancellationToken: ct), ct).ConfigureAwait(false);
+        IDnsQueryResponse forward = await DnsLookup.Within(client.QueryAsync(name, type, cancellationToken: ct), ct).ConfigureAwait(false);
         if (forward.HasError)
             return null;
         return forward.Answers.AddressRecords().Any(r => r.Address.Equals(address)) ? name : null;
-    }
-
-    /// <summary>The query's answer, or OperationCanceledException as soon as <paramref name="ct"/> fires: DnsClient
-    /// notices cancellation only between attempts, and the caller must not wait for that.</summary>
-    static async Task<IDnsQueryResponse> Within(Task<IDnsQueryResponse> query, CancellationToken ct)
-    {
-        try
-        {
-            return await query.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!query.IsCompleted)
-        {
-            // Abandoned; observe its eventual failure so it is not reported as unobserved.
-            _ = query.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
-        }
     }
 }

@@ -52,7 +52,7 @@ public sealed partial class NextHopResolver
     {
         try
         {
-            IDnsQueryResponse response = await Within(client.QueryAsync(name, type, QueryClass.IN, cancellationToken), cancellationToken)
+            IDnsQueryResponse response = await Dns.DnsLookup.Within(client.QueryAsync(name, type, QueryClass.IN, cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
             return response.Header.ResponseCode switch
             {
@@ -82,23 +82,6 @@ public sealed partial class NextHopResolver
         {
             // Unreachable servers, malformed answers, sockets: all DNS trouble, all temporary.
             return new(LookupKind.Trouble, [], e is DnsResponseException d ? $"DNS error {d.Code}: {d.Message}" : e.Message);
-        }
-    }
-
-    /// <summary>The query's answer, or OperationCanceledException as soon as <paramref name="ct"/> fires: DnsClient
-    /// notices cancellation only between attempts, and the caller must not wait for that.</summary>
-    static async Task<IDnsQueryResponse> Within(Task<IDnsQueryResponse> query, CancellationToken ct)
-    {
-        try
-        {
-            return await query.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!query.IsCompleted)
-        {
-            // Abandoned; observe its eventual failure so it is not reported as unobserved.
-            _ = query.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
         }
     }
 

@@ -24,14 +24,7 @@ public sealed partial class NextHopResolver
     /// <param name="random">Orders MX hosts of equal preference; <see cref="Random.Shared"/> unless a test fixes it.</param>
     public NextHopResolver(ImmutableArray<IPEndPoint> servers, TimeSpan timeout, Random? random = null)
     {
-        LookupClientOptions options = servers.IsDefaultOrEmpty
-            ? new LookupClientOptions()
-            : new LookupClientOptions([.. servers.Select(s => new NameServer(s))]);
-        options.UseCache = true;
-        options.Retries = 1;
-        options.Timeout = timeout;
-        options.ThrowDnsErrors = false;     // NXDOMAIN and SERVFAIL come back as response codes, not as exceptions
-        client = new LookupClient(options);
+        client = Dns.DnsLookup.CreateClient(servers, timeout);
         this.random = random ?? Random.Shared;
     }
 
