@@ -40,34 +40,7 @@ public sealed class ConfigParserTests
     }
 
     // Both excerpts of shared/seed/postmaster-design-spec.txt, in one file, exactly as written there.
-    const string SeedExample = """
-        // deliver to local mailbox using the default local mailer
-        joe.doe@example.org         joe
-
-        // rewrite recipient address
-        joe.dow@example.org         jane.dow@example.org
-
-        // if any target address fails, the entire RCPT TO fails
-        dow.joe@example.org         joe@example.net, joe@example.com
-
-        // define domain name aliases
-        @example.com                @example.net
-
-        // exact matches take precedence over the default match above
-        joe@example.com             joe.doe@example.com
-
-        // do what sendmail does for members of /etc/passwd
-        info@                       propaganda@example.net
-
-        // configure relaying
-        @acme.example.com           relay(10.0.0.1:587)
-
-        // configure several smart hosts (in order of preference)
-        @                           relay(isp.example.net, 10.33.0.1)
-
-        // we don't need no "..."-quoting of the argument
-        abuse@acme.example.com      pipe(/usr/bin/cat >/dev/null)
-        """;
+    const string SeedExample = Routing.SeedExampleTests.SeedText;
 
     [Fact]
     public void ParsesTheSeedExample()

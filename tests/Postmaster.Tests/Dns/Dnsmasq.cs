@@ -6,9 +6,9 @@ using DnsClient;
 
 namespace Postmaster.Tests.Dns;
 
-/// <summary>A real dnsmasq on 127.0.0.1 and a free high port, serving the zone the resolver tests need
-/// (TOOLCHAIN.md §3.4, gotcha 17). One per test class; killed on dispose.</summary>
-public sealed class Dnsmasq : IDisposable
+/// <summary>A real dnsmasq on 127.0.0.1 and a free high port (TOOLCHAIN.md §3.4, gotcha 17), serving by default the
+/// zone the reverse-lookup tests need, or the records a test gives. One per test class; killed on dispose.</summary>
+public class Dnsmasq : IDisposable
 {
     public static readonly IPAddress Confirmed = IPAddress.Parse("203.0.113.5");
     public static readonly IPAddress ConfirmedV6 = IPAddress.Parse("2001:db8::5");
@@ -18,9 +18,20 @@ public sealed class Dnsmasq : IDisposable
 
     readonly Process process;
     readonly StringBuilder log = new();
+    readonly string[] records;
+    readonly string probeName;
 
-    public Dnsmasq()
+    public Dnsmasq() : this(ReverseZone, "mail.test")
     {
+    }
+
+    /// <param name="records">dnsmasq options that make the zone (--mx-host=..., --host-record=...); names under
+    /// .test and the reverse zones are authoritative here.</param>
+    /// <param name="probeName">A name with an A record among them: the server is up once it answers for it.</param>
+    protected Dnsmasq(string[] records, string probeName)
+    {
+        this.records = records;
+        this.probeName = probeName;
         string program = Find() ?? throw new InvalidOperationException(
             "dnsmasq is not installed; the DNS tests need it (scripts/install-deps must install the Debian package dnsmasq)");
         for (int attempt = 0; ; attempt++)
@@ -36,6 +47,16 @@ public sealed class Dnsmasq : IDisposable
         }
     }
 
+    static readonly string[] ReverseZone =
+    [
+        $"--ptr-record={Arpa(Confirmed)},mail.test",
+        $"--ptr-record={Arpa(ConfirmedV6)},mail.test",
+        "--address=/mail.test/203.0.113.5", "--address=/mail.test/2001:db8::5",
+        $"--ptr-record={Arpa(PointsElsewhere)},liar.test",
+        "--address=/liar.test/203.0.113.99",
+        $"--ptr-record={Arpa(NameDoesNotResolve)},ghost.test",
+    ];
+
     public int Port { get; private set; }
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
@@ -48,12 +69,7 @@ public sealed class Dnsmasq : IDisposable
             "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--log-facility=-",
             // Missing names in these zones are NXDOMAIN instead of "refused" (gotcha 17).
             "--local=/test/", "--local=/in-addr.arpa/", "--local=/ip6.arpa/",
-            $"--ptr-record={Arpa(Confirmed)},mail.test",
-            $"--ptr-record={Arpa(ConfirmedV6)},mail.test",
-            "--address=/mail.test/203.0.113.5", "--address=/mail.test/2001:db8::5",
-            $"--ptr-record={Arpa(PointsElsewhere)},liar.test",
-            "--address=/liar.test/203.0.113.99",
-            $"--ptr-record={Arpa(NameDoesNotResolve)},ghost.test",
+            .. records,
         ])
             start.ArgumentList.Add(argument);
         var started = Process.Start(start)!;
@@ -75,7 +91,7 @@ public sealed class Dnsmasq : IDisposable
         {
             try
             {
-                if (client.Query("mail.test", QueryType.A).Answers.ARecords().Any())
+                if (client.Query(probeName, QueryType.A).Answers.ARecords().Any())
                     return true;
             }
             catch (DnsResponseException)
@@ -131,5 +147,9 @@ public sealed class Dnsmasq : IDisposable
         process.Dispose();
     }
 
-    public void Dispose() => Kill();
+    public void Dispose()
+    {
+        Kill();
+        GC.SuppressFinalize(this);
+    }
 }

@@ -1,3 +1,4 @@
+using Postmaster.Tests.Dns;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Net;
@@ -212,7 +213,7 @@ public sealed partial class NextHopResolverTests(NextHopResolverTests.Zone zone)
 
     /// <summary>A real dnsmasq on 127.0.0.1 and a free high port with the MX zone of these tests (TOOLCHAIN.md §3.4,
     /// gotcha 17); started the way <see cref="Postmaster.Tests.Dns.Dnsmasq"/> starts its own, whose zone is fixed.</summary>
-    public sealed class Zone : IDisposable
+    public sealed class Zone : Dnsmasq
     {
         static readonly string[] Records =
         [
@@ -233,79 +234,9 @@ public sealed partial class NextHopResolverTests(NextHopResolverTests.Zone zone)
             "--host-record=implicit.test,127.0.0.5,::1", "--txt-record=nothing.test,no mail here",
         ];
 
-        readonly Process process;
-        readonly StringBuilder log = new();
-
-        public Zone()
+        public Zone() : base(Records, "a.hosts.test")
         {
-            string program = new[] { "/usr/sbin", "/sbin" }
-                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
-                .Select(directory => Path.Combine(directory, "dnsmasq")).FirstOrDefault(File.Exists)
-                ?? throw new InvalidOperationException("dnsmasq is not installed; the next-hop tests need it");
-            for (int attempt = 0; ; attempt++)
-            {
-                using (var probe = new SilentServer())
-                    EndPoint = probe.EndPoint;
-                var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true };
-                foreach (string argument in (string[])[
-                    "--no-daemon", "--port", EndPoint.Port.ToString(), "--listen-address", "127.0.0.1", "--bind-interfaces",
-                    "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--log-facility=-", "--local=/test/", .. Records])
-                    start.ArgumentList.Add(argument);
-                process = Process.Start(start)!;
-                process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-                process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-                process.BeginErrorReadLine();
-                process.BeginOutputReadLine();
-                if (WaitUntilAnswering())
-                    return;
-                Kill();
-                // Another process may have taken the port (UDP or TCP) since our probe: try another.
-                if (attempt == 4 || !log.ToString().Contains("in use", StringComparison.Ordinal))
-                    throw new InvalidOperationException($"dnsmasq did not start on {EndPoint}: {log}");
-            }
         }
-
-        public IPEndPoint EndPoint { get; }
-
-        bool WaitUntilAnswering()
-        {
-            var client = new LookupClient(new LookupClientOptions(new NameServer(EndPoint))
-                { UseCache = false, Retries = 0, Timeout = TimeSpan.FromMilliseconds(200), ThrowDnsErrors = false });
-            var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(10) && !process.HasExited)
-            {
-                try
-                {
-                    if (client.Query("a.hosts.test", QueryType.A).Answers.ARecords().Any())
-                        return true;
-                }
-                catch (DnsResponseException)
-                {
-                    // not listening yet
-                }
-                Thread.Sleep(50);
-            }
-            return false;
-        }
-
-        void Kill()
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill();
-                    process.WaitForExit(5000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
-            process.Dispose();
-        }
-
-        public void Dispose() => Kill();
     }
 
     /// <summary>A UDP port on 127.0.0.1 that reads nothing and answers nothing: a DNS server that has gone away.</summary>
