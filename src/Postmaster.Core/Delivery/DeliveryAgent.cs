@@ -32,7 +32,7 @@ public sealed class DeliveryAgent
         _queueDirectory = Path.Combine(Path.GetFullPath(spoolRoot), "queue");
         _executable = executable;
         _users = users;
-        _log = log;
+        _log = TextWriter.Synchronized(log);     // requests are handled concurrently, and log lines must not tear
     }
 
     /// <summary>Answers requests from <paramref name="input"/> on <paramref name="output"/> until the input ends,
