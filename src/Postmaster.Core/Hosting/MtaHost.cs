@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
@@ -7,6 +8,7 @@ using Postmaster.Delivery;
 using Postmaster.Dns;
 using Postmaster.Logging;
 using Postmaster.Platform;
+using Postmaster.Policy;
 using Postmaster.Queue;
 using Postmaster.Routing;
 using Postmaster.Smtp.Client;
@@ -236,7 +238,14 @@ public sealed class MtaHost
 
     static ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
         new(config.Settings, new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
-            PasswdDatabase.Instance), certificate);
+            PasswdDatabase.Instance), certificate) { Policies = Policies(config.Settings) };
+
+    /// <summary>The spam defences of <paramref name="settings"/>, in the order they are asked.</summary>
+    static PolicyChain Policies(Settings settings)
+    {
+        var policies = ImmutableArray.CreateBuilder<ISessionPolicy>();
+        return new PolicyChain(policies.ToImmutable());
+    }
 
     X509Certificate2? AutoCertificate(Settings settings)
     {

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Postmaster.Config;
+using Postmaster.Policy;
 using Postmaster.Routing;
 using Postmaster.Tls;
 
@@ -20,5 +21,8 @@ public sealed class ServerSnapshot(Settings settings, RouteResolver resolver, X5
     public SslStreamCertificateContext? TlsContext { get; } =
         certificate is null ? null : TlsCertificates.ServerContext(certificate);
 
-    public ServerSnapshot WithCertificate(X509Certificate2? replacement) => new(Settings, Resolver, replacement);
+    /// <summary>The spam defences asked during the dialogue (<c>spf</c>, <c>policy</c>, <c>verify-recipients</c>).</summary>
+    public PolicyChain Policies { get; init; } = PolicyChain.Empty;
+
+    public ServerSnapshot WithCertificate(X509Certificate2? replacement) => new(Settings, Resolver, replacement) { Policies = Policies };
 }

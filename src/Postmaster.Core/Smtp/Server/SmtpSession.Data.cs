@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using Postmaster.Policy;
 using Postmaster.Routing;
 using Postmaster.Smtp.Protocol;
 using Postmaster.Spool;
@@ -23,7 +24,7 @@ internal sealed partial class SmtpSession
         string received = ReceivedHeader.Build(_helo ?? _client, await ReverseNameAsync(), _transport.IsLocal ? "local" : _client,
             transaction.Snapshot.Settings.Hostname, Protocol, queueId, _transport.TlsDescription,
             transaction.Recipients.Count == 1 ? transaction.Recipients[0].Recipient : null, now, _transport.LocalUid);
-        byte[] trace = Encoding.UTF8.GetBytes(received);
+        byte[] trace = Encoding.UTF8.GetBytes(PolicyHeaderText(transaction) + received);
         await message.Body.WriteAsync(trace);
 
         var reader = new BodyReader(transaction.Snapshot.Settings.MaxMessageSize);
@@ -51,8 +52,12 @@ internal sealed partial class SmtpSession
             return;
         }
 
+        Reply? refusal = outcome.Result == BodyResult.Complete
+            ? await AskPoliciesAsync(transaction.Snapshot, PolicyStage.Data, size: trace.Length + outcome.Size)
+            : null;
         Reply reply = outcome.Result switch
         {
+            BodyResult.Complete when refusal is { } refused => refused,
             BodyResult.Complete => await CommitAsync(transaction, trace.Length + outcome.Size, now),
             BodyResult.TooBig => Replies.SizeExceeded,
             BodyResult.LineTooLong => Replies.TextLineTooLong,
@@ -93,6 +98,17 @@ internal sealed partial class SmtpSession
         SmtpServerLog.Queued(_server.Log, message.Id.ToString(), transaction.Sender?.ToString() ?? "",
             envelope.Recipients.Length, size, _client);
         return Replies.Queued(message.Id.ToString());
+    }
+
+    /// <summary>The policies' header fields, each ended with CRLF; a field's own line breaks become folds.</summary>
+    string PolicyHeaderText(Transaction transaction)
+    {
+        if (_sessionHeaders.Count == 0 && transaction.PolicyHeaders.Count == 0)
+            return "";
+        var text = new StringBuilder();
+        foreach (string field in _sessionHeaders.Concat(transaction.PolicyHeaders))
+            text.Append(field.ReplaceLineEndings("\r\n\t").TrimEnd()).Append("\r\n");
+        return text.ToString();
     }
 
     string Protocol => !_esmtp ? "SMTP" : _transport.TlsDescription is null ? "ESMTP" : "ESMTPS";

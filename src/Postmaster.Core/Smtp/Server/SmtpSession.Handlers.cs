@@ -1,5 +1,6 @@
 using System.Net;
 using Postmaster.Mail;
+using Postmaster.Policy;
 using Postmaster.Routing;
 using Postmaster.Smtp.Protocol;
 
@@ -26,8 +27,8 @@ internal sealed partial class SmtpSession
         {
             Verb.Ehlo => await OnHelloAsync(arguments, extended: true),
             Verb.Helo => await OnHelloAsync(arguments, extended: false),
-            Verb.Mail => OnMail(arguments),
-            Verb.Rcpt => OnRcpt(arguments),
+            Verb.Mail => await OnMailAsync(arguments),
+            Verb.Rcpt => await OnRcptAsync(arguments),
             Verb.Data => arguments.Length > 0 ? Replies.SyntaxError("DATA takes no arguments") : Replies.StartData,
             Verb.Rset => await OnRsetAsync(),
             Verb.Noop => Replies.Ok,
@@ -60,7 +61,13 @@ internal sealed partial class SmtpSession
         if (greeting.Length == 0 || greeting.Contains(' '))
             return Replies.BadHelo;
         await AbandonTransactionAsync();
+        string? previous = _helo;
         _helo = greeting;
+        if (await AskPoliciesAsync(_snapshot, PolicyStage.Helo) is { } refusal)
+        {
+            _helo = previous;
+            return refusal;
+        }
         _esmtp = extended;
         _state = SessionState.Greeted;
         if (!extended)
@@ -73,7 +80,7 @@ internal sealed partial class SmtpSession
         return Replies.EhloReply(_snapshot.Settings.Hostname, greeting, extensions);
     }
 
-    Reply OnMail(string arguments)
+    async ValueTask<Reply> OnMailAsync(string arguments)
     {
         if (!CommandParser.TryParseMail(arguments, out MailCommand? mail, out Reply error))
             return Rejected(error, arguments);
@@ -96,6 +103,11 @@ internal sealed partial class SmtpSession
             return Replies.LocalError;
         }
         _transaction = new Transaction(message, mail, _snapshot);
+        if (await AskPoliciesAsync(_snapshot, PolicyStage.Mail) is { } refusal)
+        {
+            await AbandonTransactionAsync();
+            return Rejected(refusal, arguments);
+        }
         _state = SessionState.MailGiven;
         return Replies.SenderOk;
     }
@@ -106,7 +118,7 @@ internal sealed partial class SmtpSession
         return reply;
     }
 
-    Reply OnRcpt(string arguments)
+    async ValueTask<Reply> OnRcptAsync(string arguments)
     {
         Transaction transaction = _transaction!;
         string queueId = transaction.Message.Id.ToString();
@@ -127,6 +139,8 @@ internal sealed partial class SmtpSession
         }
         if (resolution.NeedsTrustedClient && !IsTrusted(transaction.Snapshot))
             return RejectRecipient(Replies.RelayDenied, recipient.ToString(), "relaying for an untrusted client");
+        if (await AskPoliciesAsync(transaction.Snapshot, PolicyStage.Rcpt, recipient, resolution) is { } policyRefusal)
+            return RejectRecipient(policyRefusal, recipient.ToString(), "policy");
 
         transaction.Recipients.Add((recipient, resolution));
         _state = SessionState.RcptGiven;

@@ -59,6 +59,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         SmtpServerLog.Connected(_server.Log, _id, _client);
         try
         {
+            // A refusal at connect is the greeting (RFC 5321 §3.1 allows 554), and the session ends with it.
+            if (await AskPoliciesAsync(_snapshot, Policy.PolicyStage.Connect) is { } refusal)
+                throw await EndWithAsync(refusal, "policy");
             Write(Replies.Greeting(_snapshot.Settings.Hostname));
             await FlushAsync();
             await DialogueAsync();

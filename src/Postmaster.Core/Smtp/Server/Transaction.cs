@@ -13,8 +13,12 @@ internal sealed class Transaction(IncomingMessage message, MailCommand mail, Ser
     public IncomingMessage Message { get; } = message;
     public Mailbox? Sender { get; } = mail.Sender;
     public BodyType Body { get; } = mail.Body;
+    public long? AnnouncedSize { get; } = mail.Size;
     public ServerSnapshot Snapshot { get; } = snapshot;
     public List<(Mailbox Recipient, Resolution Resolution)> Recipients { get; } = [];
+
+    /// <summary>Header fields the policies asked for (Received-SPF, PREPEND), written above our Received.</summary>
+    public List<string> PolicyHeaders { get; } = [];
 
     public ValueTask DisposeAsync() => Message.DisposeAsync();
 }

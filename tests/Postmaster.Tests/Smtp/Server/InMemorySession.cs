@@ -49,7 +49,9 @@ internal sealed class InMemorySession : IAsyncDisposable
 
     /// <param name="config">postmaster.cf text; hostname and spool are added.</param>
     /// <param name="client">The client's address; loopback is trusted by default.</param>
-    public static InMemorySession Start(string config = "@example.org maildir(/var/vmail/$USER/)", string client = "192.0.2.10")
+    /// <param name="policies">The spam defences asked during the dialogue; none by default.</param>
+    public static InMemorySession Start(string config = "@example.org maildir(/var/vmail/$USER/)", string client = "192.0.2.10",
+        Postmaster.Policy.PolicyChain? policies = null)
     {
         string directory = Directory.CreateTempSubdirectory("postmaster-session-").FullName;
         string text = $"hostname {Hostname}\nspool {directory}/spool\n{config}\n";
@@ -61,7 +63,10 @@ internal sealed class InMemorySession : IAsyncDisposable
         var spool = new SpoolDirectory(parsed.Settings.Spool, time, NullLogger<SpoolDirectory>.Instance);
         spool.Open();
         var snapshot = new ServerSnapshot(parsed.Settings,
-            new Postmaster.Routing.RouteResolver(parsed.Routes, Hostname, parsed.Settings.LocalMailer, PasswdDatabase.Instance), null);
+            new Postmaster.Routing.RouteResolver(parsed.Routes, Hostname, parsed.Settings.LocalMailer, PasswdDatabase.Instance), null)
+        {
+            Policies = policies ?? Postmaster.Policy.PolicyChain.Empty,
+        };
         // A closed port: reverse lookups fail fast, as they do for most clients anyway.
         var dns = new DnsResolver([new IPEndPoint(IPAddress.Loopback, 9)], TimeSpan.FromMilliseconds(200));
         var server = new SmtpServerContext(snapshot, spool, dns, time, NullLogger.Instance, SessionTimeouts.Rfc5321);

@@ -1,0 +1,47 @@
+using Postmaster.Mail;
+using Postmaster.Policy;
+using Postmaster.Routing;
+using Postmaster.Smtp.Protocol;
+
+namespace Postmaster.Smtp.Server;
+
+// The spam defences: at connect, HELO, MAIL, RCPT and the end of DATA the snapshot's policy chain may refuse
+// what the protocol itself would accept. A refusal is only a reply; the state does not move.
+internal sealed partial class SmtpSession
+{
+    /// <summary>Header fields from the connect and HELO stages, added to every message of the session.</summary>
+    readonly List<string> _sessionHeaders = [];
+
+    /// <summary>Asks the policies about this stage; <c>null</c> when none refuses. Headers they add are kept
+    /// for the message (or for the session, before MAIL).</summary>
+    async ValueTask<Reply?> AskPoliciesAsync(ServerSnapshot snapshot, PolicyStage stage, Mailbox? recipient = null,
+        Resolution? resolution = null, long? size = null)
+    {
+        PolicyChain chain = snapshot.Policies;
+        if (chain.IsEmpty)
+            return null;
+        Transaction? transaction = _transaction;
+        var facts = new SessionFacts(stage, _id, _clientAddress, await ReverseNameIfKnownAsync(), _transport.IsLocal,
+            IsTrusted(snapshot), _helo, Protocol, _transport.TlsDescription,
+            QueueId: transaction?.Message.Id.ToString(),
+            Sender: transaction?.Sender,
+            HasSender: transaction is not null,
+            Size: size ?? transaction?.AnnouncedSize,
+            Recipient: recipient,
+            Resolution: resolution,
+            RecipientCount: transaction?.Recipients.Count ?? 0);
+        PolicyVerdict verdict = await chain.CheckAsync(facts, _server.Log, _client, _server.HardStop);
+        if (!verdict.Headers.IsDefaultOrEmpty)
+        {
+            if (stage is PolicyStage.Connect or PolicyStage.Helo)
+                _sessionHeaders.AddRange(verdict.Headers);
+            else if (stage != PolicyStage.Data)   // the message is written by then
+                transaction?.PolicyHeaders.AddRange(verdict.Headers);
+        }
+        return verdict.Refuses ? verdict.Reply : null;
+    }
+
+    /// <summary>The reverse name if the lookup has finished, without waiting: policies are asked often.</summary>
+    async ValueTask<string?> ReverseNameIfKnownAsync() =>
+        _reverseName.IsCompleted ? await ReverseNameAsync() : null;
+}
