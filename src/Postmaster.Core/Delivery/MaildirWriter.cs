@@ -9,11 +9,12 @@ namespace Postmaster.Delivery;
 /// <remarks>
 /// <list type="number">
 /// <item>Create the Maildir and its cur/, new/, tmp/ with mode 0700 when missing (as the reader's user, since
-/// <c>postmaster deliver</c> runs as the recipient).</item>
+/// <c>postmaster deliver</c> runs as the recipient); found missing by the first open of tmp/ failing.</item>
 /// <item>Create tmp/&lt;unique&gt; with O_EXCL, write the message (a Return-Path header first, RFC 5321 §4.4;
 /// LF line ends, see <see cref="LocalLineEncoder"/>), fsync it.</item>
 /// <item>Rename it into new/&lt;unique&gt;,S=&lt;size&gt; without replacing anything (renameat2 NOREPLACE, else
-/// link + unlink: the spec's link), then fsync new/. The <c>,S=</c> suffix is the Maildir++ size that
+/// link + unlink: the spec's link), then fsync new/ (one fsync shared by the deliveries into the same
+/// Maildir at that moment). The <c>,S=</c> suffix is the Maildir++ size that
 /// Dovecot and Courier use for quotas.</item>
 /// </list>
 /// Unique names are <c>&lt;seconds&gt;.M&lt;microseconds&gt;P&lt;pid&gt;Q&lt;counter&gt;.&lt;host&gt;</c> (the
@@ -49,19 +50,25 @@ public sealed class MaildirWriter : ILocalMailer
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
         string tmp = Path.Combine(Directory, "tmp"), @new = Path.Combine(Directory, "new");
-        foreach (string directory in new[] { Directory, tmp, @new, Path.Combine(Directory, "cur") })
-        {
-            if (CreateDirectories(directory) is (int errno, string failed) && errno != 0)
-                return MailboxFailure.Deferred($"maildir {Directory}: cannot create {failed}", errno);
-        }
-
         string name = "";
         int fd = -1;
+        bool created = false;
         for (int attempt = 0; attempt < 5 && fd < 0; attempt++)
         {
             name = UniqueName(_time.GetUtcNow());
             fd = Open(Path.Combine(tmp, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FileMode);
-            if (fd < 0 && fd != -EEXIST)
+            if (fd == -ENOENT && !created)
+            {
+                // A first delivery: make the Maildir. Looked for only now, so that the usual case costs no mkdir.
+                created = true;
+                attempt--;
+                foreach (string directory in new[] { Directory, tmp, @new, Path.Combine(Directory, "cur") })
+                {
+                    if (CreateDirectories(directory) is (int errno, string failed) && errno != 0)
+                        return MailboxFailure.Deferred($"maildir {Directory}: cannot create {failed}", errno);
+                }
+            }
+            else if (fd < 0 && fd != -EEXIST)
                 return MailboxFailure.Deferred($"maildir {Directory}: cannot create tmp/{name}", -fd);
         }
         if (fd < 0)
@@ -97,7 +104,7 @@ public sealed class MaildirWriter : ILocalMailer
             Unlink(tmpPath);
             return MailboxFailure.Deferred($"maildir {Directory}: cannot move tmp/{name} to new/", renameErrno);
         }
-        if (SyncDirectory(@new) is int syncErrno and not 0)
+        if (await SyncSharedAsync(@new) is int syncErrno and not 0)
         {
             // Nobody can say whether the name would survive a crash; take it back so that the retry is the
             // only copy (the same choice as the spool's commit).
@@ -163,6 +170,20 @@ public sealed class MaildirWriter : ILocalMailer
     }
 
     static bool IsDirectory(string path) => System.IO.Directory.Exists(path);
+
+    /// <summary>fsync(2) of new/, shared with the deliveries into the same Maildir at the same time: 0 or the errno.</summary>
+    static async Task<int> SyncSharedAsync(string directory)
+    {
+        try
+        {
+            await Spool.DirectorySyncs.SyncAsync(directory);
+            return 0;
+        }
+        catch (IOException e)
+        {
+            return e.HResult is > 0 and < 4096 ? e.HResult : EIO;
+        }
+    }
 
     /// <summary>fsync(2) of a directory: 0 or the errno.</summary>
     internal static int SyncDirectory(string path)

@@ -51,6 +51,7 @@ public sealed class MtaHost
     public static async Task<int> RunAsync(string configPath, PostmasterConfig config, SessionTimeouts? timeouts = null)
     {
         using ILoggerFactory loggers = LogSetup.Create(config.Settings.Log);
+        ReserveThreadsForDiskWaits();
         var host = new MtaHost(configPath, config, loggers, timeouts ?? SessionTimeouts.Rfc5321);
         // Our handlers for the whole life of the process: a second SIGTERM during shutdown (even after this method
         // returns and the process is on its way out), or a SIGHUP before the listeners are up, must not fall
@@ -83,6 +84,16 @@ public sealed class MtaHost
             HostLog.Crashed(host._log, bug);
             return ExitSoftware;
         }
+    }
+
+    /// <summary>Every durable step (fsync of a spool file, a Maildir file, a directory) blocks a pool thread for
+    /// a millisecond or more. The pool would add threads for that only slowly (it cannot tell a blocked thread
+    /// from a busy one), and meanwhile sessions wait for a thread to read their next command: so keep enough
+    /// threads from the start for every session that may be waiting on the disk at once.</summary>
+    static void ReserveThreadsForDiskWaits()
+    {
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 128), completionPorts);
     }
 
     async Task<int> RunAsync()

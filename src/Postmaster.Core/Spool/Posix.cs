@@ -115,7 +115,7 @@ internal static partial class Posix
     public static IOException Failure(string call, string path, int? errno = null)
     {
         int code = errno ?? Marshal.GetLastPInvokeError();
-        return new IOException($"{call} {path}: {Marshal.GetPInvokeErrorMessage(code)}");
+        return new IOException($"{call} {path}: {Marshal.GetPInvokeErrorMessage(code)}", code);   // HResult = errno, as .NET does on Unix
     }
 
     // struct statvfs of glibc on 64-bit Linux: eleven 8-byte fields, then int __f_spare[6].
