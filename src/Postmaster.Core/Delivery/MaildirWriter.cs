@@ -31,12 +31,19 @@ public sealed class MaildirWriter : ILocalMailer
     static readonly Lazy<string> Host = new(() => EscapeHost(System.Net.Dns.GetHostName()));
 
     readonly TimeProvider _time;
+    readonly bool _groupCommit;
 
-    public MaildirWriter(string directory, TimeProvider? time = null)
+    /// <param name="directory">The Maildir.</param>
+    /// <param name="time">The clock for unique names.</param>
+    /// <param name="groupCommit">Share syncs with the other deliveries of this process that run at the same time
+    /// (one syncfs of the file system for the contents, one fsync of new/): the daemon's own deliveries. A
+    /// <c>postmaster deliver</c> process writes one message and fsyncs its file.</param>
+    public MaildirWriter(string directory, TimeProvider? time = null, bool groupCommit = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = directory.Length > 1 ? directory.TrimEnd('/') : directory;
         _time = time ?? TimeProvider.System;
+        _groupCommit = groupCommit;
     }
 
     /// <summary>The Maildir (the folder holding cur/, new/ and tmp/).</summary>
@@ -50,6 +57,26 @@ public sealed class MaildirWriter : ILocalMailer
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
         string tmp = Path.Combine(Directory, "tmp"), @new = Path.Combine(Directory, "new");
+        if (!_groupCommit)
+            return await DeliverAsync(message, envelope, tmp, @new, contents: null, cancellationToken);
+
+        // Leased before the file exists: the sync's descriptor must be older than what it makes durable.
+        (int errno, Spool.FileSystemSyncs.Lease? lease) = SharedSync(tmp);
+        if (errno == ENOENT)
+        {
+            if (CreateMaildir(tmp, @new) is { } failure)
+                return failure;
+            (errno, lease) = SharedSync(tmp);
+        }
+        if (lease is null)
+            return MailboxFailure.Deferred($"maildir {Directory}: cannot open tmp/", errno);
+        using (lease)
+            return await DeliverAsync(message, envelope, tmp, @new, lease.Sync, cancellationToken);
+    }
+
+    async Task<DeliveryResult> DeliverAsync(Stream message, DeliveryEnvelope envelope, string tmp, string @new,
+        Spool.FileSystemSync? contents, CancellationToken cancellationToken)
+    {
         string name = "";
         int fd = -1;
         bool created = false;
@@ -62,11 +89,8 @@ public sealed class MaildirWriter : ILocalMailer
                 // A first delivery: make the Maildir. Looked for only now, so that the usual case costs no mkdir.
                 created = true;
                 attempt--;
-                foreach (string directory in new[] { Directory, tmp, @new, Path.Combine(Directory, "cur") })
-                {
-                    if (CreateDirectories(directory) is (int errno, string failed) && errno != 0)
-                        return MailboxFailure.Deferred($"maildir {Directory}: cannot create {failed}", errno);
-                }
+                if (CreateMaildir(tmp, @new) is { } failure)
+                    return failure;
             }
             else if (fd < 0 && fd != -EEXIST)
                 return MailboxFailure.Deferred($"maildir {Directory}: cannot create tmp/{name}", -fd);
@@ -78,11 +102,13 @@ public sealed class MaildirWriter : ILocalMailer
         long size;
         try
         {
-            (DeliveryResult? failure, size) = await WriteAsync(fd, message, envelope, tmpPath, cancellationToken);
+            (DeliveryResult? failure, size) = await WriteAsync(fd, message, envelope, tmpPath, fsync: contents is null, cancellationToken);
             int closed = Close(fd);
             fd = -1;
             if (failure is null && closed != 0)
                 failure = MailboxFailure.Deferred($"maildir {Directory}: closing tmp/{name}", closed);
+            if (failure is null && contents is not null && await SyncSharedAsync(contents.SyncAsync()) is int syncErrno and not 0)
+                failure = MailboxFailure.Deferred($"maildir {Directory}: syncfs for tmp/{name}", syncErrno);
             if (failure is not null)
             {
                 Unlink(tmpPath);
@@ -104,19 +130,19 @@ public sealed class MaildirWriter : ILocalMailer
             Unlink(tmpPath);
             return MailboxFailure.Deferred($"maildir {Directory}: cannot move tmp/{name} to new/", renameErrno);
         }
-        if (await SyncSharedAsync(@new) is int syncErrno and not 0)
+        if ((_groupCommit ? await SyncSharedAsync(Spool.DirectorySyncs.SyncAsync(@new)) : SyncDirectory(@new)) is int newErrno and not 0)
         {
             // Nobody can say whether the name would survive a crash; take it back so that the retry is the
             // only copy (the same choice as the spool's commit).
             Unlink(newPath);
-            return MailboxFailure.Deferred($"maildir {Directory}: fsync new/", syncErrno);
+            return MailboxFailure.Deferred($"maildir {Directory}: fsync new/", newErrno);
         }
         LastDelivered = finalName;
         return DeliveryResult.Delivered($"delivered to maildir {Directory}");
     }
 
     async Task<(DeliveryResult? Failure, long Size)> WriteAsync(int fd, Stream message, DeliveryEnvelope envelope,
-        string tmpPath, CancellationToken cancellationToken)
+        string tmpPath, bool fsync, CancellationToken cancellationToken)
     {
         string where = $"maildir {Directory}: writing tmp/{Path.GetFileName(tmpPath)}";
         var encoder = new LocalLineEncoder(quoteFromLines: false);
@@ -146,7 +172,7 @@ public sealed class MaildirWriter : ILocalMailer
             if (read == 0)
                 break;
         }
-        if (Fsync(fd) is int syncErrno and not 0)
+        if (fsync && Fsync(fd) is int syncErrno and not 0)
             return (MailboxFailure.Deferred($"maildir {Directory}: fsync tmp/{Path.GetFileName(tmpPath)}", syncErrno), 0);
         return (null, size);
     }
@@ -171,12 +197,35 @@ public sealed class MaildirWriter : ILocalMailer
 
     static bool IsDirectory(string path) => System.IO.Directory.Exists(path);
 
-    /// <summary>fsync(2) of new/, shared with the deliveries into the same Maildir at the same time: 0 or the errno.</summary>
-    static async Task<int> SyncSharedAsync(string directory)
+    /// <summary>The Maildir and its three folders; null, or the deferral saying what could not be made.</summary>
+    DeliveryResult? CreateMaildir(string tmp, string @new)
+    {
+        foreach (string directory in new[] { Directory, tmp, @new, Path.Combine(Directory, "cur") })
+        {
+            if (CreateDirectories(directory) is (int errno, string failed) && errno != 0)
+                return MailboxFailure.Deferred($"maildir {Directory}: cannot create {failed}", errno);
+        }
+        return null;
+    }
+
+    static (int Errno, Spool.FileSystemSyncs.Lease? Lease) SharedSync(string directory)
     {
         try
         {
-            await Spool.DirectorySyncs.SyncAsync(directory);
+            return (0, Spool.FileSystemSyncs.Acquire(directory));
+        }
+        catch (IOException e)
+        {
+            return (e.HResult is > 0 and < 4096 ? e.HResult : EIO, null);
+        }
+    }
+
+    /// <summary>Awaits a shared sync (<see cref="Spool.GroupCommit"/>): 0 or the errno of its failure.</summary>
+    static async Task<int> SyncSharedAsync(Task sync)
+    {
+        try
+        {
+            await sync;
             return 0;
         }
         catch (IOException e)

@@ -17,7 +17,7 @@ public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase use
             // A mailbox written as the daemon's own user needs no other process: no change of user, no command
             // to contain. This is most mail of a virtual-domain setup; a process per message costs more than the write.
             Target.Maildir { Path: var path } when user is null && Path.IsPathFullyQualified(path) =>
-                InProcessAsync(new MaildirWriter(path), job, envelope, cancellationToken),
+                InProcessAsync(new MaildirWriter(path, groupCommit: true), job, envelope, cancellationToken),
             Target.Mbox { Path: var path } when user is null && Path.IsPathFullyQualified(path) =>
                 InProcessAsync(new MboxWriter(path), job, envelope, cancellationToken),
             Target.Maildir or Target.Mbox or Target.Pipe =>

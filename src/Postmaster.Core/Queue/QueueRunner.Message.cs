@@ -103,7 +103,7 @@ public sealed partial class QueueRunner
             result = DeliveryResult.Deferred("4.3.5", $"unreadable mailer \"{recipient.Mailer}\": {problem}");
         else
         {
-            SemaphoreSlim destination = _destinations.GetOrAdd(recipient.Mailer, _ => new SemaphoreSlim(MaxPerDestination));
+            SemaphoreSlim destination = _destinations.GetOrAdd(recipient.Mailer, _ => new SemaphoreSlim(LimitFor(mailer)));
             await _deliveries.WaitAsync(cancellationToken);
             await destination.WaitAsync(cancellationToken);
             try

@@ -14,6 +14,10 @@ public sealed partial class QueueRunner
     /// <summary>Deliveries at once, overall and per destination (a mailbox, a command, a next hop).</summary>
     public const int MaxDeliveries = 20, MaxPerDestination = 4;
 
+    /// <summary>A Maildir takes any number of deliveries at once (unique names, no locks), and those at the same
+    /// moment share their syncs; other destinations get <see cref="MaxPerDestination"/>.</summary>
+    static int LimitFor(Postmaster.Routing.Target mailer) => mailer is Postmaster.Routing.Target.Maildir ? MaxDeliveries : MaxPerDestination;
+
     public static readonly TimeSpan ScanInterval = TimeSpan.FromMinutes(1);
 
     readonly SpoolDirectory _spool;

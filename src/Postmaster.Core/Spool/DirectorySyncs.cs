@@ -4,7 +4,7 @@ namespace Postmaster.Spool;
 /// the same directory at the same time share one fsync (<see cref="DirectorySync"/>).</summary>
 /// <remarks>An entry lives only while somebody waits on it, so a server with many mailboxes keeps no table
 /// of them all.</remarks>
-public static class DirectorySyncs
+internal static class DirectorySyncs
 {
     static readonly Lock Gate = new();
     static readonly Dictionary<string, (DirectorySync Sync, int Users)> Active = new(StringComparer.Ordinal);

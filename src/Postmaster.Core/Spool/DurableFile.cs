@@ -9,10 +9,12 @@ internal static class DurableFile
 {
     static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>Creates <paramref name="path"/> (O_EXCL, mode 0600), writes <paramref name="text"/> as UTF-8 and fsyncs it.</summary>
+    /// <summary>Creates <paramref name="path"/> (O_EXCL, mode 0600), writes <paramref name="text"/> as UTF-8 and fsyncs it
+    /// (unless <paramref name="fsync"/> is false: the caller then makes it durable some other way, such as a
+    /// <see cref="FileSystemSync"/>).</summary>
     /// <remarks>On failure the partial file is removed. The blocking write and fsync run on the thread pool,
     /// never on the caller's thread.</remarks>
-    public static Task WriteAsync(string path, string text, CancellationToken cancellationToken)
+    public static Task WriteAsync(string path, string text, CancellationToken cancellationToken, bool fsync = true)
     {
         byte[] bytes = Utf8.GetBytes(text);
         return Task.Run(() =>
@@ -21,7 +23,8 @@ internal static class DurableFile
             {
                 using var stream = new FileStream(path, Posix.NewPrivateFile(FileAccess.Write, bufferSize: 0));
                 stream.Write(bytes);
-                stream.Flush(flushToDisk: true);            // fsync(2)
+                if (fsync)
+                    stream.Flush(flushToDisk: true);        // fsync(2)
             }
             catch
             {

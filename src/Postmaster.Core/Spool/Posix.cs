@@ -47,6 +47,32 @@ internal static partial class Posix
             Directory.CreateDirectory(path);
     }
 
+    /// <summary>Opens a directory for <see cref="SyncFileSystem"/>; close it with <see cref="CloseDescriptor"/>.</summary>
+    public static int OpenDirectory(string path)
+    {
+        int fd = Open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd >= 0 ? fd : throw Failure("open", path);
+    }
+
+    /// <summary>syncfs(2): everything written to the file system of <paramref name="fd"/> is on disk.</summary>
+    public static void SyncFileSystem(int fd, string path)
+    {
+        if (SyncFs(fd) != 0)
+            throw Failure("syncfs", path);
+    }
+
+    public static void CloseDescriptor(int fd) => Close(fd);
+
+    /// <summary>st_dev of stat(2): which file system <paramref name="path"/> is on.</summary>
+    /// <exception cref="IOException">stat failed; HResult is the errno (ENOENT for a missing path).</exception>
+    public static unsafe ulong DeviceOf(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        if (Stat(path, buffer) != 0)
+            throw Failure("stat", path);
+        return *(ulong*)buffer;       // st_dev is the first field on x86-64 and on the generic layout (arm64) alike
+    }
+
     /// <summary>fsync(2) a directory so that the renames and creations in it survive a power cut.</summary>
     /// <remarks>.NET has no API for this: File.OpenHandle on a directory throws on Linux.</remarks>
     public static void FsyncDirectory(string path)
@@ -131,6 +157,12 @@ internal static partial class Posix
 
     [LibraryImport("libc.so.6", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
+
+    [LibraryImport("libc.so.6", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int Stat(string path, byte* buffer);
+
+    [LibraryImport("libc.so.6", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFs(int fd);
 
     [LibraryImport("libc.so.6", EntryPoint = "close")]
     private static partial int Close(int fd);

@@ -15,6 +15,7 @@ public sealed partial class SpoolDirectory
     {
         foreach (string directory in new[] { Root, TmpDirectory, QueueDirectory, CorruptDirectory })
             Posix.CreatePrivateDirectory(directory);
+        _ = FileSync;   // open its descriptor before any message is written: syncfs reports errors since then
 
         SweepTmp();
 

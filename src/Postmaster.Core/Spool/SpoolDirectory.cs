@@ -5,9 +5,10 @@ namespace Postmaster.Spool;
 /// <summary>The durable spool on disk: tmp/ for messages being received, queue/ for committed ones, corrupt/
 /// for files a human should look at. Layout, commit protocol and envelope format: postmaster-spool(5).</summary>
 /// <remarks>
-/// Commit protocol (STYLE.md §3.4, fragment 6): the body is streamed to tmp/&lt;id&gt;.msg and fsynced, the
-/// envelope written to tmp/&lt;id&gt;.env and fsynced, both renamed into queue/ (.msg first), and queue/
-/// fsynced. The .env in queue/ is the commit marker: nothing ever looks at a .msg without one. The caller
+/// Commit protocol (STYLE.md §3.4, fragment 6): the body is streamed to tmp/&lt;id&gt;.msg, the envelope
+/// written to tmp/&lt;id&gt;.env, the contents of both made durable (one syncfs of the spool's file system,
+/// shared by all commits waiting at that moment: <see cref="FileSystemSync"/>), both renamed into queue/
+/// (.msg first), and queue/ fsynced (shared likewise: <see cref="DirectorySync"/>). The .env in queue/ is the commit marker: nothing ever looks at a .msg without one. The caller
 /// may answer 250 only when <see cref="CommitAsync"/> returns. Several processes may commit into the same
 /// spool (the daemon and <c>postmaster sendmail</c>): ids never collide and renames never replace.
 /// </remarks>
@@ -18,6 +19,7 @@ public sealed partial class SpoolDirectory
     readonly TimeProvider _time;
     readonly ILogger<SpoolDirectory> _log;
     readonly DirectorySync _queueSync;
+    FileSystemSync? _fileSync;
     long _rewrites;
 
     public SpoolDirectory(string root, TimeProvider time, ILogger<SpoolDirectory> log)
@@ -37,9 +39,29 @@ public sealed partial class SpoolDirectory
     /// <summary>The group commit of queue/, so tests can count fsyncs and slow them down.</summary>
     internal DirectorySync QueueSync => _queueSync;
 
+    /// <summary>The group commit of file contents (syncfs of the spool's file system). Its descriptor is opened
+    /// before the first message file is created (<see cref="Open"/>, <see cref="Create"/>): syncfs reports the
+    /// writeback errors that happened since then.</summary>
+    internal FileSystemSync FileSync
+    {
+        get
+        {
+            if (Volatile.Read(ref _fileSync) is { } existing)
+                return existing;
+            var created = new FileSystemSync(TmpDirectory);
+            if (Interlocked.CompareExchange(ref _fileSync, created, null) is { } raced)
+            {
+                created.Dispose();
+                return raced;
+            }
+            return created;
+        }
+    }
+
     /// <summary>Starts a message: a new id and an empty body file tmp/&lt;id&gt;.msg (O_EXCL, mode 0600).</summary>
     public IncomingMessage Create()
     {
+        _ = FileSync;
         for (int attempt = 1; ; attempt++)
         {
             QueueId id = QueueId.New(_time);
@@ -74,10 +96,9 @@ public sealed partial class SpoolDirectory
         try
         {
             await message.BodyFile.FlushAsync(cancellationToken);                   // our 64 KiB buffer into the kernel
-            await Task.Run(() => message.BodyFile.Flush(flushToDisk: true), cancellationToken);   // fsync(2), off this thread
             await message.BodyFile.DisposeAsync();
-            await DurableFile.WriteAsync(message.EnvelopePath, EnvelopeFormat.Write(envelope), cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
+            await DurableFile.WriteAsync(message.EnvelopePath, EnvelopeFormat.Write(envelope), cancellationToken, fsync: false);
+            await FileSync.SyncAsync().WaitAsync(cancellationToken);   // both files' contents, shared with concurrent commits
 
             Posix.RenameNoReplace(message.BodyPath, queuedBody);
             bodyMoved = true;

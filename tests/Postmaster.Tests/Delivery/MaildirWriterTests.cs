@@ -12,12 +12,14 @@ public class MaildirWriterTests
     static readonly DeliveryEnvelope Envelope = new("alice@example.org", "joe@example.net");
     const string Queued = "Subject: hi\r\nFrom: alice@example.org\r\n\r\nFrom the start\r\nbody\r\n";
 
-    [Fact]
-    public async Task DeliversIntoNewWithReturnPathAndLfLineEnds()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // the daemon's own deliveries: shared syncfs and new/ fsync
+    public async Task DeliversIntoNewWithReturnPathAndLfLineEnds(bool groupCommit)
     {
         using var scratch = new DeliveryScratch();
         string maildir = scratch.File("Maildir");
-        var writer = new MaildirWriter(maildir + "/");
+        var writer = new MaildirWriter(maildir + "/", groupCommit: groupCommit);
 
         DeliveryResult result = await writer.DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
 
@@ -31,12 +33,14 @@ public class MaildirWriterTests
         Assert.Equal(writer.LastDelivered, Path.GetFileName(delivered));
     }
 
-    [Fact]
-    public async Task CreatesTheMaildirWithMode0700()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // the daemon's own deliveries: shared syncfs and new/ fsync
+    public async Task CreatesTheMaildirWithMode0700(bool groupCommit)
     {
         using var scratch = new DeliveryScratch();
         string maildir = scratch.File("deep/er/Maildir");
-        await new MaildirWriter(maildir).DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
+        await new MaildirWriter(maildir, groupCommit: groupCommit).DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
 
         foreach (string directory in new[] { maildir, maildir + "/cur", maildir + "/new", maildir + "/tmp", scratch.File("deep") })
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
@@ -44,12 +48,14 @@ public class MaildirWriterTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Directory.GetFiles(maildir + "/new")[0]));
     }
 
-    [Fact]
-    public async Task NamesFollowTheMaildirSpecAndNeverRepeat()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // the daemon's own deliveries: shared syncfs and new/ fsync
+    public async Task NamesFollowTheMaildirSpecAndNeverRepeat(bool groupCommit)
     {
         using var scratch = new DeliveryScratch();
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123).AddTicks(4560));
-        var writer = new MaildirWriter(scratch.File("Maildir"), time);     // the same microsecond every time
+        var writer = new MaildirWriter(scratch.File("Maildir"), time, groupCommit);     // the same microsecond every time
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
             writer.DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None)));
@@ -81,8 +87,10 @@ public class MaildirWriterTests
         Assert.Equal("x", File.ReadAllText(notADirectory));
     }
 
-    [Fact]
-    public async Task AnUnwritableMaildirDefersAndLeavesNothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // the daemon's own deliveries: shared syncfs and new/ fsync
+    public async Task AnUnwritableMaildirDefersAndLeavesNothing(bool groupCommit)
     {
         using var scratch = new DeliveryScratch();
         string maildir;
@@ -102,7 +110,7 @@ public class MaildirWriterTests
             File.SetUnixFileMode(Path.Combine(maildir, "tmp"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
         }
 
-        DeliveryResult result = await new MaildirWriter(maildir).DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
+        DeliveryResult result = await new MaildirWriter(maildir, groupCommit: groupCommit).DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
 
         Assert.Equal(DeliveryOutcome.Deferred, result.Outcome);
         Assert.Equal("4.2.0", result.Status);
@@ -110,15 +118,17 @@ public class MaildirWriterTests
         Assert.Empty(DeliveryScratch.FilesUnder(maildir));
     }
 
-    [SkippableFact]
-    public async Task AFullDiskDefersWith431AndLeavesNothing()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AFullDiskDefersWith431AndLeavesNothing(bool groupCommit)
     {
         using var scratch = new DeliveryScratch();
         string? mount = scratch.MountTmpfs("full", 64);
         Skip.If(mount is null, "needs root to mount a small tmpfs");
         string maildir = Path.Combine(mount, "Maildir");
 
-        DeliveryResult result = await new MaildirWriter(maildir).DeliverAsync(DeliveryScratch.LargeMessage(300_000), Envelope,
+        DeliveryResult result = await new MaildirWriter(maildir, groupCommit: groupCommit).DeliverAsync(DeliveryScratch.LargeMessage(300_000), Envelope,
             CancellationToken.None);
 
         Assert.Equal(DeliveryOutcome.Deferred, result.Outcome);
@@ -127,7 +137,7 @@ public class MaildirWriterTests
         Assert.Empty(DeliveryScratch.FilesUnder(maildir));      // the partial tmp/ file is gone, new/ never saw it
 
         // And once there is room again, the same writer delivers.
-        DeliveryResult small = await new MaildirWriter(maildir).DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
+        DeliveryResult small = await new MaildirWriter(maildir, groupCommit: groupCommit).DeliverAsync(DeliveryScratch.Message(Queued), Envelope, CancellationToken.None);
         Assert.Equal(DeliveryOutcome.Delivered, small.Outcome);
     }
 

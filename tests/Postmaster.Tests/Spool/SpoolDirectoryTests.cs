@@ -84,6 +84,53 @@ public sealed class SpoolDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task SharesOneSyncfsOfTheFileContentsAmongConcurrentCommits()
+    {
+        Spool.FileSync.BeforeSync = () => Thread.Sleep(5);
+        ThreadPool.GetMinThreads(out int workers, out int ports);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), ports);    // as the daemon does: commits block pool threads
+        long syncsBefore = Spool.FileSync.SyncCount;
+
+        Envelope[] envelopes = await Task.WhenAll(Enumerable.Range(0, 32)
+            .Select(i => Task.Run(() => _temp.CommitAsync(RandomNumberGenerator.GetBytes(500 + i)))));
+
+        Assert.InRange(Spool.FileSync.SyncCount - syncsBefore, 1, 31);
+        Assert.Equal(envelopes.Select(e => e.Id).Order(), Spool.List());
+    }
+
+    [Fact]
+    public async Task RenamesNothingIntoTheQueueBeforeTheContentsAreSynced()
+    {
+        using var syncStarted = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        Spool.FileSync.BeforeSync = () =>
+        {
+            syncStarted.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+        };
+
+        Task<Envelope> commit = Task.Run(() => _temp.CommitAsync("Subject: x\r\n\r\nbody\r\n"u8.ToArray()));
+        Assert.True(syncStarted.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Empty(TempSpool.Names(_temp.Queue()));       // a crash now loses nothing that was acknowledged
+        release.Set();
+        Envelope committed = await commit;
+
+        Assert.Equal([committed.Id], Spool.List());
+    }
+
+    [Fact]
+    public async Task A_failed_syncfs_fails_the_commit_and_leaves_nothing_behind()
+    {
+        Spool.FileSync.BeforeSync = () => throw new IOException("syncfs: Input/output error");
+
+        await Assert.ThrowsAsync<IOException>(() => _temp.CommitAsync("Subject: x\r\n\r\nbody\r\n"u8.ToArray()));
+
+        Assert.Empty(Spool.List());
+        Assert.Empty(TempSpool.Names(_temp.Tmp()));
+        Assert.Empty(TempSpool.Names(_temp.Queue()));
+    }
+
+    [Fact]
     public async Task DiscardsTheBodyWhenDisposedWithoutCommit()
     {
         await using (IncomingMessage message = Spool.Create())
