@@ -10,7 +10,8 @@ namespace Postmaster.Policy.Delegation;
 /// once more on a new one: the server may have closed the idle connection just as we picked it.</remarks>
 public sealed class PolicyServerClient(PolicyServerAddress address, TimeProvider time) : IDisposable
 {
-    public const int MaxConnections = 16, MaxPooled = 8;
+    /// <summary>Requests in flight at once, and so connections open at most.</summary>
+    public const int MaxConnections = 16;
 
     /// <summary>Postfix's smtpd_policy_service_max_idle and _max_ttl.</summary>
     public static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(300), MaxAge = TimeSpan.FromSeconds(1000);
@@ -84,7 +85,9 @@ public sealed class PolicyServerClient(PolicyServerAddress address, TimeProvider
         }
         catch (SocketException e)
         {
-            throw new PolicyServerException($"cannot connect: {Reason(e)}", e);
+            // .NET reports a missing unix socket as "Cannot assign requested address".
+            string reason = Address.UnixPath is { } path && !File.Exists(path) ? "No such file or directory" : Reason(e);
+            throw new PolicyServerException($"cannot connect: {reason}", e);
         }
     }
 
@@ -108,7 +111,7 @@ public sealed class PolicyServerClient(PolicyServerAddress address, TimeProvider
         connection.LastUsed = time.GetUtcNow().UtcDateTime;
         lock (_idle)
         {
-            if (!_disposed && _idle.Count < MaxPooled)
+            if (!_disposed && _idle.Count < MaxConnections)
             {
                 _idle.Push(connection);
                 return;
