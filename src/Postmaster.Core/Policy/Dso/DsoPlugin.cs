@@ -147,7 +147,7 @@ internal sealed class DsoPlugin
         return call.Answer.Task.Result;   // finished in between
     }
 
-    long StuckSeconds() => (long)Stopwatch.GetElapsedTime(Volatile.Read(ref _stuckSince)).TotalSeconds;
+    long StuckSeconds() => (long)Math.Round(Stopwatch.GetElapsedTime(Volatile.Read(ref _stuckSince)).TotalSeconds);
 
     void StartWorkers()
     {
@@ -179,7 +179,7 @@ internal sealed class DsoPlugin
             if (!call.TryFinish(verdict))
             {
                 Interlocked.Decrement(ref _overdue);
-                PolicyLog.PluginReturnedLate(Log, Name, (long)Stopwatch.GetElapsedTime(started).TotalSeconds);
+                PolicyLog.PluginReturnedLate(Log, Name, (long)Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds));
             }
         }
     }

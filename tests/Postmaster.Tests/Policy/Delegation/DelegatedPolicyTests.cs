@@ -52,6 +52,18 @@ public sealed class DelegatedPolicyTests
     }
 
     [Fact]
+    public async Task TrustedClientsAreNotAsked()
+    {
+        await using var server = ScriptedPolicyServer.Tcp(_ => "action=REJECT\n\n");
+
+        PolicyVerdict verdict = await Policy(server).CheckAsync(Facts() with { IsTrusted = true }, default);
+
+        Assert.Equal(VerdictKind.Continue, verdict.Kind);
+        Assert.Empty(server.Requests);
+        Assert.Equal(VerdictKind.Reject, (await Policy(server).CheckAsync(Facts(), default)).Kind);
+    }
+
+    [Fact]
     public async Task ASilentServerCostsA451ByDefault()
     {
         await using var server = ScriptedPolicyServer.Tcp(_ => ScriptedPolicyServer.Silence);
