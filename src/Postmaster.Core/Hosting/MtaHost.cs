@@ -264,6 +264,7 @@ public sealed class MtaHost
     {
         var policies = ImmutableArray.CreateBuilder<ISessionPolicy>();
         policies.AddRange(settings.Policy.Select(ConfiguredPolicy(settings)));
+        _policyServers.KeepOnly(settings);
         return new PolicyChain(policies.ToImmutable());
     }
 

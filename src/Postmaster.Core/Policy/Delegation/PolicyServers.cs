@@ -21,6 +21,21 @@ public sealed class PolicyServers(TimeProvider time) : IDisposable
         return new DelegatedPolicy(spec, client, timeout, failure);
     }
 
+    /// <summary>Closes the clients of servers <paramref name="settings"/> no longer names (after a reload). A session
+    /// still holding one of their policies keeps working: a closed client only stops pooling connections.</summary>
+    public void KeepOnly(Settings settings)
+    {
+        var named = settings.Policy.OfType<PolicySpec.Socket>().Select(s => new PolicyServerAddress(s.UnixPath, s.Host, s.Port)).ToHashSet();
+        lock (_clients)
+        {
+            foreach (PolicyServerAddress address in _clients.Keys.Where(a => !named.Contains(a)).ToArray())
+            {
+                _clients[address].Dispose();
+                _clients.Remove(address);
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_clients)

@@ -110,4 +110,20 @@ public sealed class DelegatedPolicyTests
 
         Assert.Equal(1, server.Connections);
     }
+
+    [Fact]
+    public async Task AServerNoLongerConfiguredLosesItsConnectionsButItsPolicyStillWorks()
+    {
+        await using var server = ScriptedPolicyServer.Tcp(_ => "action=OK\n\n");
+        using var servers = new PolicyServers(TimeProvider.System);
+        var spec = new PolicySpec.Socket(null, "127.0.0.1", server.Address.Port);
+        DelegatedPolicy policy = servers.Policy(spec, Patient, PolicyFailureAction.Defer);
+        await policy.CheckAsync(Facts(), default);
+
+        servers.KeepOnly(new Settings());   // a reload without it
+        await Task.Delay(100);
+
+        Assert.Equal(VerdictKind.Accept, (await policy.CheckAsync(Facts(), default)).Kind);
+        Assert.Equal(2, server.Connections);
+    }
 }

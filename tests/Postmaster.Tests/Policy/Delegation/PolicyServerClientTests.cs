@@ -73,7 +73,7 @@ public sealed class PolicyServerClientTests
         var e = await Assert.ThrowsAsync<PolicyServerException>(() => client.AskAsync(Request, limit, default));
 
         Assert.Equal("no reply within 0.3s", e.Message);
-        Assert.InRange(clock.Elapsed, limit, limit + TimeSpan.FromSeconds(1));
+        Assert.InRange(clock.Elapsed, limit - TimeSpan.FromMilliseconds(50), limit + TimeSpan.FromSeconds(1));   // timers may fire a hair early
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class DsoPluginTests
         TimeSpan waited = clock.Elapsed;
         Assert.Equal("Defer 451 4.3.5 Policy check failed; try again later", Show(hung));
         Assert.Equal("no answer within 0.3s", hung.Note);
-        Assert.InRange(waited, limit, limit + TimeSpan.FromSeconds(1));
+        Assert.InRange(waited, limit - TimeSpan.FromMilliseconds(50), limit + TimeSpan.FromSeconds(1));   // timers may fire a hair early
         Assert.True(plugin.IsStuck);
 
         clock.Restart();
