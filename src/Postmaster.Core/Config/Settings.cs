@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using Postmaster.Policy;
 using Postmaster.Routing;
 
 namespace Postmaster.Config;
@@ -54,6 +55,12 @@ public sealed record Settings
 
     public ImmutableArray<PolicySpec> Policy { get; init; } = [];
 
+    /// <summary>How long one policy call (a plugin's check, a policy server's answer) may take. Not in DESIGN.md §2.</summary>
+    public TimeSpan PolicyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What a session is told when a policy cannot answer (timeout, error, garbage). Not in DESIGN.md §2.</summary>
+    public PolicyFailureAction PolicyFailure { get; init; } = PolicyFailureAction.Defer;
+
     public bool VerifyRecipients { get; init; }
 
     /// <summary>Address of the web admin and <c>/metrics</c>; <c>null</c>: off.</summary>
@@ -72,19 +79,32 @@ public enum SpfMode { Off, Tag, Reject }
 
 public enum LogTarget { Stderr, Syslog }
 
+/// <summary><c>policy-failure</c>: <c>defer</c> answers 451 4.3.5 (Postfix's default), <c>continue</c> asks the next policy.</summary>
+public enum PolicyFailureAction { Defer, Continue }
+
 /// <summary>A <c>policy</c> entry: a rejection callback asked during the SMTP dialogue.</summary>
 public abstract record PolicySpec
 {
     /// <summary><c>dso(/path/lib.so)</c>: a shared object with the C ABI of <c>postmaster_policy.h</c>.</summary>
     public sealed record Dso(string Path) : PolicySpec
     {
+        /// <summary>Where the path is written: the plugin is loaded later (daemon, check-config), and a plugin
+        /// that cannot be loaded is reported there.</summary>
+        public SourceLocation Where { get; init; }
+
         public override string ToString() => $"dso({Path})";
     }
 
-    /// <summary><c>socket(unix:/path)</c> or <c>socket(host:port)</c>: the Postfix policy delegation protocol.</summary>
-    public sealed record Socket(string? UnixPath, string? Host, int Port) : PolicySpec
+    /// <summary><c>socket(unix:/path)</c> or <c>socket(host:port)</c>: the Postfix policy delegation protocol,
+    /// asked at <paramref name="Stages"/> (RCPT unless more are written: <c>socket(host:port, rcpt, data)</c>).</summary>
+    public sealed record Socket(string? UnixPath, string? Host, int Port, PolicyStages Stages = PolicyStages.Rcpt)
+        : PolicySpec
     {
-        public override string ToString() => UnixPath is not null ? $"socket(unix:{UnixPath})"
-            : Host!.Contains(':') ? $"socket([{Host}]:{Port})" : $"socket({Host}:{Port})";
+        /// <summary>The address alone: <c>unix:/path</c>, <c>host:port</c>, <c>[IPv6]:port</c>.</summary>
+        public string Address => UnixPath is not null ? $"unix:{UnixPath}"
+            : Host!.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+
+        public override string ToString() => Stages == PolicyStages.Rcpt ? $"socket({Address})"
+            : $"socket({Address}, {PolicyStageNames.Format(Stages)})";
     }
 }

@@ -24,6 +24,8 @@ public static class SettingsFormat
         "retry" => List(s.Retry.Select(Duration)),
         "spf" => s.Spf.ToString().ToLowerInvariant(),
         "policy" => List(s.Policy.Select(p => p.ToString())),
+        "policy-timeout" => Duration(s.PolicyTimeout),
+        "policy-failure" => s.PolicyFailure.ToString().ToLowerInvariant(),
         "verify-recipients" => s.VerifyRecipients ? "on" : "off",
         "admin" => s.Admin is { } admin ? Endpoint(admin) : "off",
         "admin-password-file" => s.AdminPasswordFile ?? "",

@@ -32,6 +32,10 @@ internal static class SettingsTable
         Row<ImmutableArray<TimeSpan>>("retry", List<TimeSpan>(PositiveDuration), (s, v) => s with { Retry = v }),
         Row<SpfMode>("spf", Word(("off", SpfMode.Off), ("tag", SpfMode.Tag), ("reject", SpfMode.Reject)), (s, v) => s with { Spf = v }),
         Row<ImmutableArray<PolicySpec>>("policy", List<PolicySpec>(PolicyParser.Parse), (s, v) => s with { Policy = v }),
+        // Not in DESIGN.md §2: how long a policy may take, and what its silence means (README, "Policies").
+        Row<TimeSpan>("policy-timeout", PositiveDuration, (s, v) => s with { PolicyTimeout = v }),
+        Row<PolicyFailureAction>("policy-failure", Word(("defer", PolicyFailureAction.Defer), ("continue", PolicyFailureAction.Continue)),
+            (s, v) => s with { PolicyFailure = v }),
         Row<bool>("verify-recipients", Word(("on", true), ("off", false)), (s, v) => s with { VerifyRecipients = v }),
         Row<IPEndPoint?>("admin", EndpointOrOff, (s, v) => s with { Admin = v }),
         Row<string>("admin-password-file", ReadableFile, (s, v) => s with { AdminPasswordFile = v }),

@@ -9,6 +9,8 @@ using Postmaster.Dns;
 using Postmaster.Logging;
 using Postmaster.Platform;
 using Postmaster.Policy;
+using Postmaster.Policy.Delegation;
+using Postmaster.Policy.Dso;
 using Postmaster.Queue;
 using Postmaster.Routing;
 using Postmaster.Smtp.Client;
@@ -30,6 +32,8 @@ public sealed class MtaHost
     readonly ILoggerFactory _loggers;
     readonly ILogger _log;
     readonly SessionTimeouts _timeouts;
+    /// <summary>Policy server connections, kept across reloads.</summary>
+    readonly PolicyServers _policyServers = new(TimeProvider.System);
     /// <summary>What the daemon started with: listeners, spool and user cannot change without a restart.</summary>
     readonly Settings _started;
     PostmasterConfig _config;
@@ -130,7 +134,8 @@ public sealed class MtaHost
         // Deliveries for system users run as those users: a privileged agent started now, while still root.
         await using LocalDeliveryProcess local = LocalDeliveryProcess.StartAgentIfRoot(spool.Root, _loggers.CreateLogger("deliver"));
         QueueRunner? runner = null;
-        var context = new SmtpServerContext(Snapshot(_config, certificate), spool, dns, TimeProvider.System,
+        // Policies come once root is given up (plugins run as the daemon's user); no session runs before that.
+        var context = new SmtpServerContext(Snapshot(_config, certificate, PolicyChain.Empty), spool, dns, TimeProvider.System,
             _loggers.CreateLogger("smtpd"), _timeouts) { Queued = id => runner?.Notify(id) };
         var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
             () => new SmtpClientOptions(context.Current.Settings.Hostname), _loggers.CreateLogger("smtp"), credentials);
@@ -151,6 +156,13 @@ public sealed class MtaHost
         {
             if (runAs is not null)
                 Privileges.DropTo(runAs);
+            if (!LoadPlugins(settings, problem => HostLog.StartFailed(_log, problem)))
+            {
+                DsoPlugins.CleanupAll(TimeSpan.FromSeconds(5));   // those that did load
+                await listener.DisposeAsync();
+                return ExitConfig;
+            }
+            context.Current = Snapshot(_config, context.Current.Certificate);
             if (certificate is null && settings.TlsCertificate is null)
                 context.Current = context.Current.WithCertificate(AutoCertificate(settings));
         }
@@ -184,6 +196,8 @@ public sealed class MtaHost
         await stopped;
         stopRunner.Cancel();   // deliveries in flight finish; their children have their own time limits
         await running;
+        DsoPlugins.CleanupAll(TimeSpan.FromSeconds(5));
+        _policyServers.Dispose();
         HostLog.Stopped(_log);
         return ExitOk;
     }
@@ -217,6 +231,11 @@ public sealed class MtaHost
         {
             HostLog.ReloadProblem(_log, $"keeping the old certificate: {e.Message}");
         }
+        if (!LoadPlugins(next, problem => HostLog.ReloadProblem(_log, problem)))
+        {
+            HostLog.ReloadRefused(_log, _configPath);
+            return;
+        }
         _config = fresh;
         context.Current = Snapshot(fresh, certificate);
         HostLog.Reloaded(_log, _configPath, fresh.Routes.Routes.Length);
@@ -247,15 +266,35 @@ public sealed class MtaHost
         if (!old.DnsServers.SequenceEqual(next.DnsServers)) yield return "dns-servers";
     }
 
-    static ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
+    ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate, PolicyChain? policies = null) =>
         new(config.Settings, new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
-            PasswdDatabase.Instance), certificate) { Policies = Policies(config.Settings) };
+            PasswdDatabase.Instance), certificate) { Policies = policies ?? Policies(config.Settings) };
 
     /// <summary>The spam defences of <paramref name="settings"/>, in the order they are asked.</summary>
-    static PolicyChain Policies(Settings settings)
+    PolicyChain Policies(Settings settings)
     {
         var policies = ImmutableArray.CreateBuilder<ISessionPolicy>();
+        policies.AddRange(settings.Policy.Select(ConfiguredPolicy(settings)));
+        _policyServers.KeepOnly(settings);
         return new PolicyChain(policies.ToImmutable());
+    }
+
+    /// <summary>A <c>policy</c> entry: a dso(...) plugin (loaded by <see cref="LoadPlugins"/>) or a socket(...) server.</summary>
+    Func<PolicySpec, ISessionPolicy> ConfiguredPolicy(Settings settings) => spec => spec switch
+    {
+        PolicySpec.Dso dso => DsoPlugins.Policy(dso, settings.PolicyTimeout, settings.PolicyFailure),
+        PolicySpec.Socket socket => _policyServers.Policy(socket, settings.PolicyTimeout, settings.PolicyFailure),
+        _ => throw new InvalidOperationException($"unknown policy {spec}"),
+    };
+
+    /// <summary>Loads the dso(...) plugins not loaded yet; each one that cannot be is reported (file:line:column).</summary>
+    bool LoadPlugins(Settings settings, Action<string> report)
+    {
+        var errors = new List<ConfigError>();
+        bool ok = DsoPlugins.Load(settings, errors, _loggers.CreateLogger("policy"));
+        foreach (ConfigError error in errors)
+            report(error.ToString());
+        return ok;
     }
 
     X509Certificate2? AutoCertificate(Settings settings)

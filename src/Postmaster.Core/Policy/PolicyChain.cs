@@ -36,25 +36,20 @@ public sealed class PolicyChain(ImmutableArray<ISessionPolicy> policies)
                 PolicyLog.Failed(log, facts.SessionId, policy.Name, Stage(facts), e.Message, client);
                 verdict = PolicyVerdict.Defer(PolicyFailure);
             }
+            if (verdict.Note is { } note)
+                PolicyLog.Noted(log, facts.SessionId, policy.Name, Stage(facts), note, client);
             if (verdict.Kind != VerdictKind.Continue || !verdict.Headers.IsDefaultOrEmpty)
                 PolicyLog.Verdict(log, facts.SessionId, policy.Name, Stage(facts), Name(verdict.Kind),
                     verdict.Refuses ? verdict.Reply.ToString() : "", client);
             if (!verdict.Headers.IsDefaultOrEmpty)
                 (headers ??= ImmutableArray.CreateBuilder<string>()).AddRange(verdict.Headers);
             if (verdict.Kind != VerdictKind.Continue)
-                return verdict with { Headers = headers?.ToImmutable() ?? [] };
+                return verdict with { Headers = headers?.ToImmutable() ?? [], Note = null };
         }
         return headers is null ? PolicyVerdict.Continue : PolicyVerdict.ContinueWith(headers.ToImmutable());
     }
 
-    static string Stage(SessionFacts facts) => facts.Stage switch
-    {
-        PolicyStage.Connect => "connect",
-        PolicyStage.Helo => "helo",
-        PolicyStage.Mail => "mail",
-        PolicyStage.Rcpt => "rcpt",
-        _ => "data",
-    };
+    static string Stage(SessionFacts facts) => PolicyStageNames.Of(facts.Stage);
 
     static string Name(VerdictKind kind) => kind switch
     {

@@ -38,4 +38,8 @@ public readonly record struct PolicyVerdict(VerdictKind Kind, Reply Reply, Immut
         reply.IsTransient ? new(VerdictKind.Defer, reply, []) : throw new ArgumentException($"not a 4xx: {reply}", nameof(reply));
 
     public bool Refuses => Kind is VerdictKind.Reject or VerdictKind.Defer;
+
+    /// <summary>A remark for the log on how this verdict came about, logged by <see cref="PolicyChain"/> with the
+    /// policy's name: the policy could not be asked (a timeout, garbage), or said something we did not follow.</summary>
+    public string? Note { get; init; }
 }

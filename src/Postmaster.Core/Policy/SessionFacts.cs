@@ -19,7 +19,8 @@ namespace Postmaster.Policy;
 /// (see <see cref="HasSender"/>).</param>
 /// <param name="HasSender">MAIL FROM has been given (so a null <see cref="Sender"/> means &lt;&gt;).</param>
 /// <param name="Size">The SIZE announced at MAIL, or the real size at <see cref="PolicyStage.Data"/>.</param>
-/// <param name="Recipient">At RCPT: this recipient.</param>
+/// <param name="Recipient">At RCPT: this recipient. At <see cref="PolicyStage.Data"/>: the only recipient when
+/// there is exactly one (as Postfix tells its policy servers), else <c>null</c>.</param>
 /// <param name="Resolution">At RCPT: where this recipient goes.</param>
 /// <param name="RecipientCount">Recipients accepted so far in this transaction.</param>
 public sealed record SessionFacts(

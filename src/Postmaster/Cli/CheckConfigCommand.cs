@@ -2,6 +2,7 @@ using System.CommandLine;
 using Postmaster.Config;
 using Postmaster.Mail;
 using Postmaster.Platform;
+using Postmaster.Policy.Dso;
 using Postmaster.Routing;
 
 namespace Postmaster.Cli;
@@ -30,10 +31,30 @@ internal static class CheckConfigCommand
         PostmasterConfig? config = ConfigFile.Load(path);
         if (config is null)
             return ExitCodes.Config;
+        try
+        {
+            return Check(config, parse.GetValue(Route) ?? []);
+        }
+        finally
+        {
+            DsoPlugins.CleanupAll(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    static int Check(PostmasterConfig config, string[] addresses)
+    {
+        // Policy plugins load as the daemon would load them, so a wrong ABI version or a missing symbol is
+        // found now, at its place in the file.
+        var pluginErrors = new List<ConfigError>();
+        if (!DsoPlugins.Load(config.Settings, pluginErrors))
+        {
+            foreach (ConfigError error in pluginErrors)
+                Console.Error.WriteLine(error);
+            return ExitCodes.Config;
+        }
 
         var resolver = new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
             PasswdDatabase.Instance);
-        string[] addresses = parse.GetValue(Route) ?? [];
         if (addresses.Length == 0)
         {
             ConfigSummary.Write(Console.Out, config, resolver);

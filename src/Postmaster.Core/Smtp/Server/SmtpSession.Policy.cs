@@ -27,7 +27,8 @@ internal sealed partial class SmtpSession
             Sender: transaction?.Sender,
             HasSender: transaction is not null,
             Size: size ?? transaction?.AnnouncedSize,
-            Recipient: recipient,
+            // At the end of DATA the only recipient, if there is just one, as Postfix tells its policy servers.
+            Recipient: recipient ?? (stage == PolicyStage.Data && transaction?.Recipients.Count == 1 ? transaction.Recipients[0].Recipient : null),
             Resolution: resolution,
             RecipientCount: transaction?.Recipients.Count ?? 0);
         PolicyVerdict verdict = await chain.CheckAsync(facts, _server.Log, _client, _server.HardStop);

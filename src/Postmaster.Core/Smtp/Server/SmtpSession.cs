@@ -59,9 +59,10 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         SmtpServerLog.Connected(_server.Log, _id, _client);
         try
         {
-            // A refusal at connect is the greeting (RFC 5321 §3.1 allows 554), and the session ends with it.
+            // A refusal at connect is the greeting, and the session ends with it: RFC 5321 §3.1 allows 554 there, or
+            // 421 for a temporary one, so a policy's 550 or 451 keeps its text under the code a client expects.
             if (await AskPoliciesAsync(_snapshot, Policy.PolicyStage.Connect) is { } refusal)
-                throw await EndWithAsync(refusal, "policy");
+                throw await EndWithAsync(refusal with { Code = refusal.IsTransient ? (short)421 : (short)554 }, "policy");
             Write(Replies.Greeting(_snapshot.Settings.Hostname));
             await FlushAsync();
             await DialogueAsync();

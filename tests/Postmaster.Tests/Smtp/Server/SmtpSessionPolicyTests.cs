@@ -20,6 +20,19 @@ public sealed class SmtpSessionPolicyTests
         Assert.True(await session.ServerClosedAsync());
     }
 
+    [Theory]
+    [InlineData(451, "4.3.5", "421 4.3.5 busy")]
+    [InlineData(550, "5.7.1", "554 5.7.1 busy")]
+    public async Task A_greeting_refusal_takes_the_codes_RFC_5321_allows_there(short code, string status, string expected)
+    {
+        Reply reply = new(code, status, "busy");
+        var policy = new ScriptedPolicy("c", _ => code < 500 ? PolicyVerdict.Defer(reply) : PolicyVerdict.Reject(reply), PolicyStage.Connect);
+        await using var session = InMemorySession.Start(policies: Chain(policy));
+
+        Assert.Equal([expected], await session.ReadRepliesAsync(1));
+        Assert.True(await session.ServerClosedAsync());
+    }
+
     [Fact]
     public async Task A_refused_recipient_is_not_added_and_the_next_one_still_can_be()
     {
