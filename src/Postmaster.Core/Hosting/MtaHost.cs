@@ -13,6 +13,7 @@ using Postmaster.Queue;
 using Postmaster.Routing;
 using Postmaster.Smtp.Client;
 using Postmaster.Smtp.Server;
+using Postmaster.Spf;
 using Postmaster.Spool;
 using Postmaster.Tls;
 
@@ -236,15 +237,32 @@ public sealed class MtaHost
         if (!old.DnsServers.SequenceEqual(next.DnsServers)) yield return "dns-servers";
     }
 
-    static ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
+    ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
         new(config.Settings, new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
             PasswdDatabase.Instance), certificate) { Policies = Policies(config.Settings) };
 
     /// <summary>The spam defences of <paramref name="settings"/>, in the order they are asked.</summary>
-    static PolicyChain Policies(Settings settings)
+    PolicyChain Policies(Settings settings)
     {
         var policies = ImmutableArray.CreateBuilder<ISessionPolicy>();
+        if (SpfPolicyFor(settings) is { } spf)
+            policies.Add(spf);
         return new PolicyChain(policies.ToImmutable());
+    }
+
+    /// <summary>The <c>spf</c> setting's policy; none when off, or when libspf2 is missing (logged; with
+    /// <c>spf reject</c> the configuration would not have loaded).</summary>
+    SpfPolicy? SpfPolicyFor(Settings settings)
+    {
+        if (settings.Spf == SpfMode.Off)
+            return null;
+        ILogger log = _loggers.CreateLogger("spf");
+        if (SpfLibrary.Status is { IsAvailable: false } missing)
+        {
+            SpfLog.Unavailable(log, SettingsFormat.Format(settings, "spf"), missing.Problem!);
+            return null;
+        }
+        return new SpfPolicy(settings.Spf, new SpfEvaluator(settings.DnsServers, settings.Hostname), log);
     }
 
     X509Certificate2? AutoCertificate(Settings settings)
