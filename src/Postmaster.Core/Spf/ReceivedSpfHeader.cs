@@ -48,6 +48,7 @@ public static class ReceivedSpfHeader
         return outcome.Result switch
         {
             _ when outcome.Query.Domain is null => $"{receiver}: no domain name to check in \"{identity}\"",
+            SpfResult.Pass when IPAddress.IsLoopback(client) => $"{receiver}: localhost is always allowed",   // libspf2's rule
             SpfResult.Pass => $"{receiver}: domain of {identity} designates {client} as permitted sender",
             SpfResult.Fail => $"{receiver}: domain of {identity} does not designate {client} as permitted sender",
             SpfResult.SoftFail => $"{receiver}: domain of transitioning {identity} does not designate {client} as permitted sender",

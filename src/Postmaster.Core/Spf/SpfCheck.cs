@@ -71,7 +71,8 @@ internal static class SpfCheck
         if (result is SpfResult.Pass or SpfResult.Fail or SpfResult.SoftFail or SpfResult.Neutral or SpfResult.None)
             return (result, null);
         List<(int Code, string Message)> errors = Errors(response);
-        // Debian's libspf2 answers a failed lookup of the sender's own record with permerror, upstream with invalid.
+        // libspf2 1.2.10 (Debian's) reports a failed lookup of the sender's own record as permerror: only the
+        // DNS error among its messages says that it is temporary (RFC 7208 §4.4).
         if (result == SpfResult.TempError || errors.Any(e => e.Code == LibSpf2.ErrorDnsError))
             return (SpfResult.TempError, "DNS failure");
         string? specific = errors.FirstOrDefault(e => e.Code != LibSpf2.ErrorNotSpf).Message;

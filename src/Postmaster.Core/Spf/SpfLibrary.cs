@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Postmaster.Spf.Native;
 
@@ -54,13 +55,31 @@ public static class SpfLibrary
     }
 
     /// <summary>libspf2 prints warnings, notes and debug text to stdout and stderr (spf_log.h), which would land in
-    /// the daemon's log unformatted; NULL handlers make it quiet. The error handler stays: it aborts either way.</summary>
+    /// the daemon's log unformatted; NULL handlers make it quiet. Its error handler is called on a broken
+    /// invariant just before abort(): ours leaves one line saying so, where a bare SIGABRT would say nothing.</summary>
     static unsafe void Silence(nint library)
     {
         foreach (string variable in (string[])["SPF_warning_handler", "SPF_info_handler", "SPF_debug_handler"])
         {
             if (NativeLibrary.TryGetExport(library, variable, out nint address))
                 *(nint*)address = 0;
+        }
+        if (NativeLibrary.TryGetExport(library, "SPF_error_handler", out nint handler))
+            *(nint*)handler = (nint)(delegate* unmanaged[Cdecl]<byte*, int, byte*, void>)&ReportFatal;
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static unsafe void ReportFatal(byte* file, int line, byte* message)
+    {
+        try
+        {
+            Console.Error.WriteLine($"postmaster: libspf2 internal error at {Marshal.PtrToStringUTF8((nint)file) ?? "?"}:{line}: " +
+                $"{Marshal.PtrToStringUTF8((nint)message)}; libspf2 aborts the process");
+            Console.Error.Flush();
+        }
+        catch (Exception)
+        {
+            // nothing more can be done: libspf2 calls abort() when this returns
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Postmaster.Spf;
 /// <summary>A fixed set of dedicated threads for SPF checks: libspf2 blocks on each DNS query, and a blocked
 /// thread-pool thread would hold up the I/O of every other session. Bounded, so a flood of checks against a slow
 /// DNS server waits in the queue (and runs out of time there) instead of growing threads without end.</summary>
-internal sealed class SpfWorkers
+internal sealed class SpfWorkers : IDisposable
 {
     /// <summary>Shared by every configuration of the process; checks mostly wait on DNS, so 16 go a long way.</summary>
     public static SpfWorkers Shared => s_shared.Value;
@@ -44,6 +44,9 @@ internal sealed class SpfWorkers
         });
         return done.Task;
     }
+
+    /// <summary>Lets the threads end once the queue is empty (the shared workers live as long as the process).</summary>
+    public void Dispose() => _queue.CompleteAdding();
 
     void Work()
     {

@@ -39,6 +39,10 @@ public sealed class ReceivedSpfHeaderTests
             Format(SpfResult.Fail, "2001:db8::2", identity: SpfIdentity.Helo));
 
     [Fact]
+    public void SaysWhyALoopbackClientPasses() =>
+        Assert.StartsWith("Received-SPF: pass (mx.example.org: localhost is always allowed)\n", Format(SpfResult.Pass, "127.0.0.1"));
+
+    [Fact]
     public void NamesPostmasterAtTheHeloForTheNullSender() =>
         Assert.Contains(" envelope-from=\"postmaster@mail.example.net\";", Format(SpfResult.None, sender: null));
 

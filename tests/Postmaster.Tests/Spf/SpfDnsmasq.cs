@@ -30,6 +30,8 @@ public sealed class SpfDnsmasq() : Dnsmasq(Records, "probe.test")
         "--txt-record=v6only.test,v=spf1 a:host.mechanisms.test -all",
         // One TXT record in two strings (dnsmasq splits at the comma): joined as they are (RFC 7208 §3.3).
         "--txt-record=split.test,v=spf1 ip4:192.0.2.0/24 ,-all",
+        // A macro that puts the sender's local part into a DNS name (RFC 7208 §7): names DNS may not carry.
+        "--txt-record=exists.test,v=spf1 exists:%{l}.exists.test -all",
         // HELO names (RFC 7208 §2.3): one that allows only 192.0.2.2, one that fails everybody.
         "--txt-record=mail.helo.test,v=spf1 ip4:192.0.2.2 -all",
         "--txt-record=bad.helo.test,v=spf1 -all",
