@@ -30,7 +30,7 @@ internal static class SettingsTable
         Row<TimeSpan>("queue-lifetime", QueueLifetime, (s, v) => s with { QueueLifetime = v }),
         Row<TimeSpan?>("delay-warning", DurationOrOff, (s, v) => s with { DelayWarning = v }),
         Row<ImmutableArray<TimeSpan>>("retry", List<TimeSpan>(PositiveDuration), (s, v) => s with { Retry = v }),
-        Row<SpfMode>("spf", Word(("off", SpfMode.Off), ("tag", SpfMode.Tag), ("reject", SpfMode.Reject)), (s, v) => s with { Spf = v }),
+        Row<SpfMode>("spf", SpfSetting.Parse, (s, v) => s with { Spf = v }),
         Row<ImmutableArray<PolicySpec>>("policy", List<PolicySpec>(PolicyParser.Parse), (s, v) => s with { Policy = v }),
         // Not in DESIGN.md §2: how long a policy may take, and what its silence means (README, "Policies").
         Row<TimeSpan>("policy-timeout", PositiveDuration, (s, v) => s with { PolicyTimeout = v }),

@@ -10,12 +10,13 @@ internal static class DnsLookup
 {
     /// <param name="servers">The <c>dns-servers</c> setting; empty: the system's resolvers (/etc/resolv.conf).</param>
     /// <param name="timeout">For one query attempt.</param>
-    public static LookupClient CreateClient(ImmutableArray<IPEndPoint> servers, TimeSpan timeout)
+    /// <param name="cache">Keep answers for their TTL (SPF asks afresh for every message).</param>
+    public static LookupClient CreateClient(ImmutableArray<IPEndPoint> servers, TimeSpan timeout, bool cache = true)
     {
         LookupClientOptions options = servers.IsDefaultOrEmpty
             ? new LookupClientOptions()
             : new LookupClientOptions([.. servers.Select(s => new NameServer(s))]);
-        options.UseCache = true;
+        options.UseCache = cache;
         options.Retries = 1;
         options.Timeout = timeout;
         options.ThrowDnsErrors = false;     // NXDOMAIN and SERVFAIL come back as response codes, not as exceptions

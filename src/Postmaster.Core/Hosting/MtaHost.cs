@@ -15,6 +15,7 @@ using Postmaster.Queue;
 using Postmaster.Routing;
 using Postmaster.Smtp.Client;
 using Postmaster.Smtp.Server;
+using Postmaster.Spf;
 using Postmaster.Spool;
 using Postmaster.Tls;
 
@@ -274,6 +275,8 @@ public sealed class MtaHost
     PolicyChain Policies(Settings settings)
     {
         var policies = ImmutableArray.CreateBuilder<ISessionPolicy>();
+        if (SpfPolicyFor(settings) is { } spf)
+            policies.Add(spf);          // SPF first: the cheapest reason to refuse
         policies.AddRange(settings.Policy.Select(ConfiguredPolicy(settings)));
         _policyServers.KeepOnly(settings);
         return new PolicyChain(policies.ToImmutable());
@@ -295,6 +298,21 @@ public sealed class MtaHost
         foreach (ConfigError error in errors)
             report(error.ToString());
         return ok;
+    }
+
+    /// <summary>The <c>spf</c> setting's policy; none when off, or when libspf2 is missing (logged; with
+    /// <c>spf reject</c> the configuration would not have loaded).</summary>
+    SpfPolicy? SpfPolicyFor(Settings settings)
+    {
+        if (settings.Spf == SpfMode.Off)
+            return null;
+        ILogger log = _loggers.CreateLogger("spf");
+        if (SpfLibrary.Status is { IsAvailable: false } missing)
+        {
+            SpfLog.Unavailable(log, SettingsFormat.Format(settings, "spf"), missing.Problem!);
+            return null;
+        }
+        return new SpfPolicy(settings.Spf, new SpfEvaluator(settings.DnsServers, settings.Hostname), log);
     }
 
     X509Certificate2? AutoCertificate(Settings settings)

@@ -4,6 +4,7 @@ using Postmaster.Mail;
 using Postmaster.Platform;
 using Postmaster.Policy.Dso;
 using Postmaster.Routing;
+using Postmaster.Spf;
 
 namespace Postmaster.Cli;
 
@@ -58,6 +59,8 @@ internal static class CheckConfigCommand
         if (addresses.Length == 0)
         {
             ConfigSummary.Write(Console.Out, config, resolver);
+            if (config.Settings.Spf != SpfMode.Off && SpfLibrary.Status is { IsAvailable: false } missing)
+                Console.Out.WriteLine($"spf: unavailable, libspf2 cannot be loaded ({missing.Problem}); mail is accepted without SPF checks");
             return ExitCodes.Ok;
         }
 
