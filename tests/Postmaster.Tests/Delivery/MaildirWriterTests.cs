@@ -7,6 +7,7 @@ using Xunit;
 
 namespace Postmaster.Tests.Delivery;
 
+[Collection(Postmaster.Tests.Spool.FileSystemSyncsTests.Collection)]
 public class MaildirWriterTests
 {
     static readonly DeliveryEnvelope Envelope = new("alice@example.org", "joe@example.net");

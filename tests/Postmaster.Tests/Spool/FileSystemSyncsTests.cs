@@ -3,8 +3,13 @@ using Xunit;
 
 namespace Postmaster.Tests.Spool;
 
+/// <summary>The registry is process-wide: these tests share a collection with the other users of it (the
+/// Maildir writer's group commit), so that no lease of theirs is held while these look at it.</summary>
+[Collection(FileSystemSyncsTests.Collection)]
 public sealed class FileSystemSyncsTests : IDisposable
 {
+    public const string Collection = "process-wide file system syncs";
+
     readonly string _root = Directory.CreateTempSubdirectory("postmaster-fssync-").FullName;
 
     [Fact]
