@@ -33,6 +33,11 @@ internal static class SettingsTable
         Row<SpfMode>("spf", Word(("off", SpfMode.Off), ("tag", SpfMode.Tag), ("reject", SpfMode.Reject)), (s, v) => s with { Spf = v }),
         Row<ImmutableArray<PolicySpec>>("policy", List<PolicySpec>(PolicyParser.Parse), (s, v) => s with { Policy = v }),
         Row<bool>("verify-recipients", Word(("on", true), ("off", false)), (s, v) => s with { VerifyRecipients = v }),
+        // Not in DESIGN.md §2: how recipient verification treats a next hop that cannot tell, and its cache times.
+        Row<VerifyTempfail>("verify-recipients-tempfail", Word(("accept", VerifyTempfail.Accept), ("defer", VerifyTempfail.Defer)),
+            (s, v) => s with { VerifyRecipientsTempfail = v }),
+        Row<TimeSpan>("verify-cache-positive", PositiveDuration, (s, v) => s with { VerifyCachePositive = v }),
+        Row<TimeSpan>("verify-cache-negative", PositiveDuration, (s, v) => s with { VerifyCacheNegative = v }),
         Row<IPEndPoint?>("admin", EndpointOrOff, (s, v) => s with { Admin = v }),
         Row<string>("admin-password-file", ReadableFile, (s, v) => s with { AdminPasswordFile = v }),
         Row<string>("relay-credentials", PrivateFile, (s, v) => s with { RelayCredentials = v }),

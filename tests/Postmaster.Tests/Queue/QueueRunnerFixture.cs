@@ -1,5 +1,6 @@
 using Xunit;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -86,11 +87,11 @@ internal sealed class ScriptedAgent : IDeliveryAgent
     public ConcurrentQueue<DeliveryJob> Jobs { get; } = new();
     public Func<DeliveryJob, Task>? Before { get; set; }
 
-    public async Task<DeliveryResult> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<DeliveryResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         Jobs.Enqueue(job);
         if (Before is not null)
             await Before(job);
-        return Script.TryGetValue(job.Recipient.Recipient.ToString(), out DeliveryResult? result) ? result : DeliveryResult.Delivered();
+        return [.. job.Recipients.Select(r => Script.TryGetValue(r.Recipient.ToString(), out DeliveryResult? result) ? result : DeliveryResult.Delivered())];
     }
 }
