@@ -95,7 +95,7 @@ public sealed class RelayMailer : IAsyncDisposable
         {
             if (pending.Count == 0)
                 break;
-            await SendAtHopAsync(hop, OptionsFor(common, relay, hop, _credentials), attempt, cancellationToken);
+            await SendAtHopAsync(hop, common.For(relay, hop, _credentials), attempt, cancellationToken);
         }
         foreach (int i in pending)
             results[i] = attempt.Last[i] ?? DeliveryResult.Deferred("4.4.1", "no next hop could be reached");
@@ -154,22 +154,6 @@ public sealed class RelayMailer : IAsyncDisposable
                 return;
         }
     }
-
-    /// <summary>The client's options for <paramref name="hop"/> of <paramref name="relay"/>: the target's TLS and
-    /// AUTH options and the hop's credentials on top of <paramref name="common"/>.</summary>
-    public static SmtpClientOptions OptionsFor(SmtpClientOptions common, Target.Relay relay, NextHop hop, RelayCredentials? credentials) =>
-        common with
-        {
-            Tls = relay.Options.Tls switch
-            {
-                RelayTls.Require => TlsPolicy.Require,
-                RelayTls.Verify => TlsPolicy.Verify,
-                RelayTls.None => TlsPolicy.Disabled,
-                _ => TlsPolicy.Opportunistic,
-            },
-            AllowPlaintextAuth = relay.Options.AllowCleartextAuth,
-            Credentials = credentials?.Find(hop.HostName, hop.Port),
-        };
 
     /// <summary>The hop's name in front of a diagnostic that does not name it yet (a remote reply, say).</summary>
     static DeliveryResult Named(DeliveryResult result, NextHop hop)

@@ -15,6 +15,7 @@ using Postmaster.Smtp.Client;
 using Postmaster.Smtp.Server;
 using Postmaster.Spool;
 using Postmaster.Tls;
+using Postmaster.Verification;
 
 namespace Postmaster.Hosting;
 
@@ -36,6 +37,8 @@ public sealed class MtaHost
     readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     static PosixSignalRegistration[]? s_signals;
     volatile SmtpServerContext? _serving;
+    /// <summary>verify-recipients: made once, so its cache outlives reloads.</summary>
+    RecipientVerifier? _verifier;
 
     MtaHost(string configPath, PostmasterConfig config, ILoggerFactory loggers, SessionTimeouts timeouts)
     {
@@ -119,10 +122,12 @@ public sealed class MtaHost
         // Deliveries for system users run as those users: a privileged agent started now, while still root.
         await using LocalDeliveryProcess local = LocalDeliveryProcess.StartAgentIfRoot(spool.Root, _loggers.CreateLogger("deliver"));
         QueueRunner? runner = null;
+        var nextHops = new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10));
+        _verifier = new RecipientVerifier(nextHops, credentials, TimeProvider.System, _loggers.CreateLogger("verify"));
         var context = new SmtpServerContext(Snapshot(_config, certificate), spool, dns, TimeProvider.System,
             _loggers.CreateLogger("smtpd"), _timeouts) { Queued = id => runner?.Notify(id) };
-        var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
-            () => new SmtpClientOptions(context.Current.Settings.Hostname), _loggers.CreateLogger("smtp"), credentials);
+        await using var relay = new RelayMailer(nextHops, () => new SmtpClientOptions(context.Current.Settings.Hostname),
+            _loggers.CreateLogger("smtp"), credentials);
         runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance, relay),
             () => new RunnerConfig(context.Current.Settings, context.Current.Resolver), TimeProvider.System,
             _loggers.CreateLogger("queue"));
@@ -236,14 +241,16 @@ public sealed class MtaHost
         if (!old.DnsServers.SequenceEqual(next.DnsServers)) yield return "dns-servers";
     }
 
-    static ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
+    ServerSnapshot Snapshot(PostmasterConfig config, X509Certificate2? certificate) =>
         new(config.Settings, new RouteResolver(config.Routes, config.Settings.Hostname, config.Settings.LocalMailer,
             PasswdDatabase.Instance), certificate) { Policies = Policies(config.Settings) };
 
     /// <summary>The spam defences of <paramref name="settings"/>, in the order they are asked.</summary>
-    static PolicyChain Policies(Settings settings)
+    PolicyChain Policies(Settings settings)
     {
         var policies = ImmutableArray.CreateBuilder<ISessionPolicy>();
+        if (settings.VerifyRecipients && _verifier is not null)
+            policies.Add(new RecipientVerificationPolicy(_verifier, settings));   // best last: it costs a question to the next hop
         return new PolicyChain(policies.ToImmutable());
     }
 
