@@ -16,12 +16,15 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     readonly StringBuilder _log = new();
     readonly TempDirectory _directory;
 
-    DaemonProcess(TempDirectory directory, Process process, int port, string configPath)
+    readonly IReadOnlyDictionary<string, string>? _environment;
+
+    DaemonProcess(TempDirectory directory, Process process, int port, string configPath, IReadOnlyDictionary<string, string>? environment)
     {
         _directory = directory;
         _process = process;
         Port = port;
         ConfigPath = configPath;
+        _environment = environment;
     }
 
     public int Port { get; }
@@ -45,8 +48,9 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     public string EnvelopeText(string id) => File.ReadAllText(System.IO.Path.Combine(QueueDirectory, id + ".env"));
 
     /// <summary>Starts the daemon with <paramref name="config"/> plus listen, spool and hostname settings.</summary>
+    /// <param name="environment">Variables added to the daemon's environment (SSL_CERT_FILE, say).</param>
     public static async Task<DaemonProcess> StartAsync(string config = "@example.org maildir(/var/vmail/$USER/)",
-        string? extraSettings = null, bool ipv6 = false)
+        string? extraSettings = null, bool ipv6 = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var directory = new TempDirectory();
         if (Environment.UserName == "root")
@@ -61,13 +65,13 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         string listen = ipv6 ? $"127.0.0.1:{port}, [::1]:{port}" : $"127.0.0.1:{port}";
         string configPath = directory.Write("postmaster.cf",
             $"hostname {Hostname}\nlisten {listen}\nspool {directory.Path}/spool\n{extraSettings}\n{config}\n");
-        var daemon = new DaemonProcess(directory, Launch(configPath), port, configPath);
+        var daemon = new DaemonProcess(directory, Launch(configPath, environment), port, configPath, environment);
         daemon.Attach();
         await daemon.WaitForLogAsync("started");
         return daemon;
     }
 
-    static Process Launch(string configPath)
+    static Process Launch(string configPath, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo(PostmasterBinary.Path)
         {
@@ -78,6 +82,8 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         foreach (string argument in new[] { "-c", configPath, "daemon" })
             start.ArgumentList.Add(argument);
         start.Environment.Remove("JOURNAL_STREAM");
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         return Process.Start(start)!;
     }
 
@@ -102,7 +108,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     {
         int started = CountInLog("started");
         _process.Dispose();
-        _process = Launch(ConfigPath);
+        _process = Launch(ConfigPath, _environment);
         Attach();
         await WaitForLogAsync("started", started + 1);
     }

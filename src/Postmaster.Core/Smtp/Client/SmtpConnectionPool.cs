@@ -29,6 +29,10 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
     readonly ILogger _log;
     readonly Dictionary<HopKey, Hop> _hops = [];
     readonly List<Task> _quitting = [];
+    /// <summary>Closes connections idle for <see cref="IdleTime"/>; runs only while there are idle connections
+    /// (one timer for the pool rather than one per connection: a return costs no allocation of a timer).</summary>
+    ITimer? _sweeper;
+    bool _sweeping;
     bool _disposed;
 
     public SmtpConnectionPool(int maxPerHop = DefaultMaxPerHop, TimeSpan? idleTime = null, TimeSpan? maxAge = null,
@@ -64,12 +68,8 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
         public bool IsUnused => Lent == 0 && Idle.Count == 0 && Waiters.Count == 0;
     }
 
-    sealed class IdleConnection(SmtpRelayClient client, long openedAt)
-    {
-        public SmtpRelayClient Client { get; } = client;
-        public long OpenedAt { get; } = openedAt;
-        public ITimer? Timer { get; set; }
-    }
+    /// <param name="IdleSince">When it came back (a <see cref="TimeProvider.GetTimestamp"/> value).</param>
+    sealed record IdleConnection(SmtpRelayClient Client, long OpenedAt, long IdleSince);
 
     /// <summary>A connection to <paramref name="hop"/> ready for a transaction: an idle one if there is one that looks
     /// alive (unless <paramref name="fresh"/>), else a new one. When none can be opened, the lease has no
@@ -116,11 +116,9 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
                 hop.Idle.Clear();
             }
         }
+        _sweeper?.Dispose();
         foreach (IdleConnection connection in idle)
-        {
-            connection.Timer?.Dispose();
             QuitInBackground(connection.Client);
-        }
         Task[] quitting;
         lock (_quitting)
             quitting = [.. _quitting];
@@ -137,10 +135,14 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
             keep = !_disposed && client.IsConnected && _time.GetElapsedTime(lease.OpenedAt) < MaxAge;
             if (keep)
             {
-                var idle = new IdleConnection(client, lease.OpenedAt);
-                hop.Idle.Add(idle);
-                idle.Timer = _time.CreateTimer(static state => ((Expiry)state!).Run(), new Expiry(this, lease.Key, idle),
-                    IdleTime, Timeout.InfiniteTimeSpan);
+                hop.Idle.Add(new IdleConnection(client, lease.OpenedAt, _time.GetTimestamp()));
+                if (!_sweeping)
+                {
+                    TimeSpan period = TimeSpan.FromTicks(Math.Max(IdleTime.Ticks / 2, TimeSpan.FromMilliseconds(50).Ticks));
+                    _sweeper ??= _time.CreateTimer(static state => ((SmtpConnectionPool)state!).Sweep(), this, period, period);
+                    _sweeper.Change(period, period);
+                    _sweeping = true;
+                }
             }
             ReleaseSlotLocked(lease.Key, hop);
         }
@@ -153,21 +155,33 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
         }
     }
 
-    /// <summary>An idle connection's time is up: out of the pool and QUIT, unless it was lent again meanwhile.</summary>
-    sealed class Expiry(SmtpConnectionPool pool, HopKey key, IdleConnection idle)
+    /// <summary>Takes connections idle for <see cref="IdleTime"/> out of the pool and says QUIT to them; stops the
+    /// timer when none is left idle.</summary>
+    void Sweep()
     {
-        public void Run()
+        List<SmtpRelayClient> expired = [];
+        lock (_hops)
         {
-            lock (pool._hops)
+            if (_disposed)
+                return;
+            foreach ((HopKey key, Hop hop) in _hops.ToList())
             {
-                if (!pool._hops.TryGetValue(key, out Hop? hop) || !hop.Idle.Remove(idle))
-                    return;
+                foreach (IdleConnection idle in hop.Idle.Where(i => _time.GetElapsedTime(i.IdleSince) >= IdleTime).ToList())
+                {
+                    hop.Idle.Remove(idle);
+                    expired.Add(idle.Client);
+                }
                 if (hop.IsUnused)
-                    pool._hops.Remove(key);
+                    _hops.Remove(key);
             }
-            idle.Timer?.Dispose();
-            pool.QuitInBackground(idle.Client);
+            if (_hops.Values.All(h => h.Idle.Count == 0))
+            {
+                _sweeper?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _sweeping = false;
+            }
         }
+        foreach (SmtpRelayClient client in expired)
+            QuitInBackground(client);
     }
 
     IdleConnection? TakeIdle(HopKey key)
@@ -180,7 +194,6 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
             idle = hop.Idle[^1];
             hop.Idle.RemoveAt(hop.Idle.Count - 1);
         }
-        idle.Timer?.Dispose();
         return idle;
     }
 

@@ -120,7 +120,10 @@ public sealed class SmtpConnectionPoolTests
                 link.Close();
             }
             else
-                await link.StallAsync();
+            {
+                await link.ExpectAsync("QUIT");
+                await link.SendAsync("221 2.0.0 bye\r\n");
+            }
         });
         await using var pool = new SmtpConnectionPool();
 
