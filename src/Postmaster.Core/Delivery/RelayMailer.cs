@@ -138,7 +138,7 @@ public sealed class RelayMailer : IAsyncDisposable
                 DeliveryResult result = Named(outcome.Results[j], hop);
                 if (outcome.OverLimit.Contains(j))
                     attempt.Last[i] = result;            // over the server's limit: in the next transaction
-                else if (result.Outcome == DeliveryOutcome.Deferred && IsHostTrouble(result))
+                else if (result.Outcome == DeliveryOutcome.Deferred && (outcome.HostRefused || IsHostTrouble(result)))
                 {
                     attempt.Last[i] = result;            // for the next hop
                     hostTrouble = true;
@@ -162,8 +162,9 @@ public sealed class RelayMailer : IAsyncDisposable
         return result.Diagnostic.Contains(name, StringComparison.Ordinal) ? result : result with { Diagnostic = $"{name}: {result.Diagnostic}" };
     }
 
-    // A connection failure or a refusal before the transaction (4.4.x network, 4.7.x TLS/AUTH trouble) is the
-    // host's problem: the next host may do better. A 4xx to the recipient itself is the recipient's.
+    // A connection failure or a refusal before the transaction (4.4.x network, 4.7.x TLS/AUTH trouble, and what
+    // TransactionResult.HostRefused says) is the host's problem: the next host may do better. Another 4xx to the
+    // recipient itself is the recipient's.
     static bool IsHostTrouble(DeliveryResult result) => result.Status.StartsWith("4.4.", StringComparison.Ordinal)
         || result.Status.StartsWith("4.7.", StringComparison.Ordinal);
 

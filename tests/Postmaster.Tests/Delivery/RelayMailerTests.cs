@@ -153,6 +153,28 @@ public sealed class RelayMailerTests(PeerCertificate tls) : IClassFixture<PeerCe
         Assert.Equal(3, peer.Connections);
     }
 
+    [Fact]
+    public async Task TriesTheNextSmartHostWhenOneRefusesTheTransactionForNow()
+    {
+        await using var busy = ScriptedPeer.Start(async link =>
+        {
+            await ScriptedPeer.GreetAsync(link);
+            await link.ExpectAsync("MAIL");
+            await link.SendAsync("451 4.3.0 queue full, try another host\r\n");
+            await link.ExpectAsync("QUIT");            // kept for reuse, then closed with the mailer
+            await link.SendAsync("221 2.0.0 bye\r\n");
+        });
+        await using AiosmtpdPeer peer = await AiosmtpdPeer.StartAsync();
+        using var message = new TempMessage("Subject: busy\r\n\r\nhello\r\n", "bob@relay.test", "carol@relay.test");
+        await using RelayMailer mailer = Mailer();
+
+        string[] results = await DeliverAsync(mailer, new Target.Relay(
+            [new RelayHost("127.0.0.1", busy.EndPoint.Port), new RelayHost("127.0.0.1", peer.EndPoint.Port)]), message);
+
+        Assert.All(results, r => Assert.StartsWith($"delivered 2.0.0 127.0.0.1[127.0.0.1]:{peer.EndPoint.Port}", r));
+        Assert.Equal(["bob@relay.test", "carol@relay.test"], Assert.Single(peer.Messages()).RcptTos);
+    }
+
     [Theory]
     [InlineData("tls=verify", true, "delivered")]
     [InlineData("tls=verify", false, "deferred 4.7.5")]     // no plaintext fallback when verification was asked for

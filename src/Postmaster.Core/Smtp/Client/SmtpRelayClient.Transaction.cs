@@ -32,6 +32,7 @@ public sealed partial class SmtpRelayClient
         bool stale = false;
         _answered = 0;
         _overLimit = [];
+        _hostRefused = false;
         if (_stream is null)
             Fill(results, DeliveryResult.Deferred("4.4.2", $"no open connection with {Peer}"));
         else
@@ -48,6 +49,7 @@ public sealed partial class SmtpRelayClient
                 DeliveryResult problem = _closing is { } closing
                     ? DeliveryResult.Deferred(StatusOf(closing, "4.0.0"), closing.ToString())
                     : DeliveryResult.Deferred("4.4.2", Describe(e));
+                _hostRefused = true;
                 if (stale)
                     SmtpClientLog.StaleConnection(_log, Peer, problem.Diagnostic);
                 else
@@ -64,10 +66,11 @@ public sealed partial class SmtpRelayClient
             {
                 // A 421 before any other answer on a reused connection: the server was closing it anyway.
                 stale |= reused && _answered == 0;
+                _hostRefused = true;
                 await CloseAsync();
             }
         }
-        return new TransactionResult([.. results.Select(r => r!)], stale ? [] : _overLimit, stale);
+        return new TransactionResult([.. results.Select(r => r!)], stale ? [] : _overLimit, stale, _hostRefused);
     }
 
     async Task TransactAsync(MessageTransaction message, DeliveryResult?[] results, CancellationToken cancellationToken)
@@ -150,6 +153,7 @@ public sealed partial class SmtpRelayClient
         if (mailReply.Code / 100 != 2)
         {
             // The RCPT and DATA replies are only the consequences (503 bad sequence).
+            _hostRefused |= mailReply.IsTransient;
             Fill(results, ResultOf(mailReply));
             if (dataReply.Code == 354)
                 await SendEmptyBodyAsync(cancellationToken);
@@ -172,6 +176,7 @@ public sealed partial class SmtpRelayClient
         Reply mailReply = await CommandAsync(mail, Timeouts.Mail, cancellationToken);
         if (mailReply.Code / 100 != 2)
         {
+            _hostRefused |= mailReply.IsTransient;
             Fill(results, ResultOf(mailReply));
             return;
         }

@@ -34,6 +34,7 @@ public sealed partial class SmtpRelayClient(SmtpClientOptions options, ILogger? 
     /// <summary>Replies other than 421 read in the current transaction: none means the server never took part.</summary>
     int _answered;
     ImmutableArray<int> _overLimit = [];
+    bool _hostRefused;
 
     /// <summary>What the dialogue is at, for diagnostics: "the greeting", "RCPT TO:&lt;x@y&gt;", "the message body".</summary>
     string _stage = "connect";

@@ -12,7 +12,11 @@ namespace Postmaster.Smtp.Client;
 /// <param name="Stale">The connection had served an earlier transaction and broke (or announced 421) before the
 /// server answered anything in this one: a cached connection the server had already given up. Nothing was sent
 /// for good, so the transaction may be tried again on a fresh connection without counting as a failure.</param>
-public sealed record TransactionResult(ImmutableArray<DeliveryResult> Results, ImmutableArray<int> OverLimit, bool Stale)
+/// <param name="HostRefused">The server failed the transaction as a whole, for now: a 4xx to MAIL FROM, a 421, or a
+/// connection that broke or timed out. Its deferrals are the host's trouble, and another host may do better
+/// (DESIGN.md §4: the next MX host on a connection failure or a 4xx).</param>
+public sealed record TransactionResult(ImmutableArray<DeliveryResult> Results, ImmutableArray<int> OverLimit, bool Stale,
+    bool HostRefused = false)
 {
     public static TransactionResult Empty { get; } = new([], [], false);
 }
