@@ -124,7 +124,11 @@ public sealed partial class QueueRunner
                     jobs.Add(relayed[destination] = new PlannedJob([i], relay, null, destination, MaxPerRelayDestination));
             }
             else
-                jobs.Add(new PlannedJob([i], mailer.Target, mailer.Problem, recipient.Mailer, MaxPerLocalDestination));
+            {
+                // A Maildir takes any number of deliveries at once (unique names, no locks).
+                int limit = mailer.Target is Target.Maildir ? MaxDeliveries : MaxPerDestination;
+                jobs.Add(new PlannedJob([i], mailer.Target, mailer.Problem, recipient.Mailer, limit));
+            }
         }
         return jobs;
     }

@@ -10,11 +10,11 @@ namespace Postmaster.Queue;
 /// (<c>spool retry</c>, a cron run, <c>sendmail</c>) are seen.</remarks>
 public sealed partial class QueueRunner
 {
-    /// <summary>Deliveries at once: overall; to one local destination (a mailbox or a command); to one relay
-    /// destination (a list of smart hosts, or one recipient domain's MX hosts). A relay delivery uses one SMTP
-    /// connection at a time, and the connection pool allows as many per next hop (Postfix's
-    /// default_destination_concurrency_limit is 20 too).</summary>
-    public const int MaxDeliveries = 50, MaxPerLocalDestination = 4, MaxPerRelayDestination = 20;
+    /// <summary>Deliveries at once: overall; to one local destination (an mbox file or a command; a Maildir takes
+    /// up to the overall limit); to one relay destination (a list of smart hosts, or one recipient domain's MX
+    /// hosts). A relay delivery uses one SMTP connection at a time, and the connection pool allows as many per next
+    /// hop (Postfix's default_destination_concurrency_limit is 20 too).</summary>
+    public const int MaxDeliveries = 50, MaxPerDestination = 4, MaxPerRelayDestination = 20;
 
     public static readonly TimeSpan ScanInterval = TimeSpan.FromMinutes(1);
 
