@@ -15,7 +15,6 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     Process _process;
     readonly StringBuilder _log = new();
     readonly TempDirectory _directory;
-
     readonly IReadOnlyDictionary<string, string>? _environment;
 
     DaemonProcess(TempDirectory directory, Process process, int port, string configPath, IReadOnlyDictionary<string, string>? environment)
@@ -48,9 +47,11 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     public string EnvelopeText(string id) => File.ReadAllText(System.IO.Path.Combine(QueueDirectory, id + ".env"));
 
     /// <summary>Starts the daemon with <paramref name="config"/> plus listen, spool and hostname settings.</summary>
-    /// <param name="environment">Variables added to the daemon's environment (SSL_CERT_FILE, say).</param>
+    /// <param name="listen">The <c>listen</c> value for a free port, instead of loopback.</param>
+    /// <param name="environment">Variables set for the daemon.</param>
     public static async Task<DaemonProcess> StartAsync(string config = "@example.org maildir(/var/vmail/$USER/)",
-        string? extraSettings = null, bool ipv6 = false, IReadOnlyDictionary<string, string>? environment = null)
+        string? extraSettings = null, bool ipv6 = false, Func<int, string>? listen = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var directory = new TempDirectory();
         if (Environment.UserName == "root")
@@ -62,9 +63,9 @@ public sealed partial class DaemonProcess : IAsyncDisposable
                 extraSettings += $"\nuser {TestUserName}";
         }
         int port = FreePort();
-        string listen = ipv6 ? $"127.0.0.1:{port}, [::1]:{port}" : $"127.0.0.1:{port}";
+        string listening = listen?.Invoke(port) ?? (ipv6 ? $"127.0.0.1:{port}, [::1]:{port}" : $"127.0.0.1:{port}");
         string configPath = directory.Write("postmaster.cf",
-            $"hostname {Hostname}\nlisten {listen}\nspool {directory.Path}/spool\n{extraSettings}\n{config}\n");
+            $"hostname {Hostname}\nlisten {listening}\nspool {directory.Path}/spool\n{extraSettings}\n{config}\n");
         var daemon = new DaemonProcess(directory, Launch(configPath, environment), port, configPath, environment);
         daemon.Attach();
         await daemon.WaitForLogAsync("started");
