@@ -63,6 +63,15 @@ public sealed record Settings
 
     public bool VerifyRecipients { get; init; }
 
+    /// <summary>What RCPT answers when the next hop cannot tell (4xx, timeout, unreachable): accept, or 451.</summary>
+    public VerifyTempfail VerifyRecipientsTempfail { get; init; } = VerifyTempfail.Accept;
+
+    /// <summary>How long a next hop's "yes" (2xx) to a verification is remembered.</summary>
+    public TimeSpan VerifyCachePositive { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long a next hop's "no" (5xx) to a verification is remembered.</summary>
+    public TimeSpan VerifyCacheNegative { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Address of the web admin and <c>/metrics</c>; <c>null</c>: off.</summary>
     public IPEndPoint? Admin { get; init; }
     public string? AdminPasswordFile { get; init; }
@@ -76,6 +85,8 @@ public sealed record Settings
 }
 
 public enum SpfMode { Off, Tag, Reject }
+
+public enum VerifyTempfail { Accept, Defer }
 
 public enum LogTarget { Stderr, Syslog }
 

@@ -37,6 +37,11 @@ internal static class SettingsTable
         Row<PolicyFailureAction>("policy-failure", Word(("defer", PolicyFailureAction.Defer), ("continue", PolicyFailureAction.Continue)),
             (s, v) => s with { PolicyFailure = v }),
         Row<bool>("verify-recipients", Word(("on", true), ("off", false)), (s, v) => s with { VerifyRecipients = v }),
+        // Not in DESIGN.md §2: how recipient verification treats a next hop that cannot tell, and its cache times.
+        Row<VerifyTempfail>("verify-recipients-tempfail", Word(("accept", VerifyTempfail.Accept), ("defer", VerifyTempfail.Defer)),
+            (s, v) => s with { VerifyRecipientsTempfail = v }),
+        Row<TimeSpan>("verify-cache-positive", PositiveDuration, (s, v) => s with { VerifyCachePositive = v }),
+        Row<TimeSpan>("verify-cache-negative", PositiveDuration, (s, v) => s with { VerifyCacheNegative = v }),
         Row<IPEndPoint?>("admin", EndpointOrOff, (s, v) => s with { Admin = v }),
         Row<string>("admin-password-file", ReadableFile, (s, v) => s with { AdminPasswordFile = v }),
         Row<string>("relay-credentials", PrivateFile, (s, v) => s with { RelayCredentials = v }),

@@ -86,8 +86,9 @@ internal static class TargetParser
     static readonly System.Buffers.SearchValues<char> MailerNameCharacters =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
 
-    /// <summary><c>relay(host[:port], ...)</c>: smart hosts in order of preference, port 25 by default
-    /// (RFC 5321 §4.5.4.2 allows a configured relay instead of MX lookups).</summary>
+    /// <summary><c>relay(host[:port], ..., key=value, ...)</c>: smart hosts in order of preference, port 25 by
+    /// default (RFC 5321 §4.5.4.2 allows a configured relay instead of MX lookups), and options
+    /// (<see cref="RelayOptions"/>); options alone mean MX delivery with those options.</summary>
     static Target? ParseRelay(LocatedText item, LocatedText argument, out string? problem, ref SourceLocation where)
     {
         problem = null;
@@ -95,11 +96,14 @@ internal static class TargetParser
             return Fail("relay(): no hosts; write \"relay\" for MX delivery", out problem);
 
         var hosts = ImmutableArray.CreateBuilder<RelayHost>();
+        var options = new RelayOptionsBuilder();
         foreach (LocatedText part in argument.SplitTopLevel())
         {
             LocatedText host = part.Trim();
             if (host.IsEmpty)
                 (problem, where) = ("relay: empty host", part.EmptyItemWhere());
+            else if (host.IndexOf('=') >= 0)
+                problem = options.Add(host, ref where);
             else if (TryParseRelayHost(host.Text, out RelayHost relayHost, out problem))
                 hosts.Add(relayHost);
             else
@@ -107,7 +111,56 @@ internal static class TargetParser
             if (problem is not null)
                 return null;
         }
-        return new Target.Relay(hosts.ToImmutable());
+        return new Target.Relay(hosts.ToImmutable(), options.Build());
+    }
+
+    /// <summary>Collects <c>tls=</c> and <c>auth=</c>, each at most once.</summary>
+    sealed class RelayOptionsBuilder
+    {
+        RelayTls? _tls;
+        bool? _allowCleartextAuth;
+
+        /// <summary>One <c>key=value</c> item; null, or the problem (and <paramref name="where"/> it is).</summary>
+        public string? Add(LocatedText option, ref SourceLocation where)
+        {
+            int equals = option.IndexOf('=');
+            LocatedText key = option.Slice(0, equals).Trim(), value = option.Slice(equals + 1).Trim();
+            where = key.IsEmpty ? option.Where : key.Where;
+            switch (key.Text)
+            {
+                case "":
+                    return $"relay: option \"{option}\" has no name; options are tls= and auth=";
+                case "tls" when _tls is not null:
+                case "auth" when _allowCleartextAuth is not null:
+                    return $"relay: option {key} given twice";
+                case "tls":
+                    return Word(value, key.Text, RelayOptions.TlsWords, ref where, out int tls) ?? Set(ref _tls, (RelayTls)tls);
+                case "auth":
+                    return Word(value, key.Text, RelayOptions.AuthWords, ref where, out int auth) ?? Set(ref _allowCleartextAuth, auth == 1);
+                default:
+                    return $"relay: unknown option \"{key}\"{Spelling.Hint(key.Text, RelayOptions.Names)}; options are tls= and auth=";
+            }
+        }
+
+        public RelayOptions Build() => new(_tls ?? RelayTls.Opportunistic, _allowCleartextAuth ?? false);
+
+        static string? Set<T>(ref T? field, T value) where T : struct
+        {
+            field = value;
+            return null;
+        }
+
+        static string? Word(LocatedText value, string key, string[] words, ref SourceLocation where, out int index)
+        {
+            index = Array.IndexOf(words, value.Text);
+            if (index >= 0)
+                return null;
+            string allowed = string.Join(", ", words[..^1]) + " or " + words[^1];
+            if (value.IsEmpty)
+                return $"relay: {key}= needs a value: {allowed}";
+            where = value.Where;
+            return $"relay: {key} must be {allowed}, not \"{value}\"{Spelling.Hint(value.Text, words)}";
+        }
     }
 
     /// <summary><c>name[:port]</c>, <c>IPv4[:port]</c> or <c>[IPv6][:port]</c>; an IPv6 address only in brackets.</summary>

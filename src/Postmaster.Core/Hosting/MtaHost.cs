@@ -18,6 +18,7 @@ using Postmaster.Smtp.Server;
 using Postmaster.Spf;
 using Postmaster.Spool;
 using Postmaster.Tls;
+using Postmaster.Verification;
 
 namespace Postmaster.Hosting;
 
@@ -41,6 +42,8 @@ public sealed class MtaHost
     readonly TaskCompletionSource _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     static PosixSignalRegistration[]? s_signals;
     volatile SmtpServerContext? _serving;
+    /// <summary>verify-recipients: made once, so its cache outlives reloads.</summary>
+    RecipientVerifier? _verifier;
 
     MtaHost(string configPath, PostmasterConfig config, ILoggerFactory loggers, SessionTimeouts timeouts)
     {
@@ -135,11 +138,13 @@ public sealed class MtaHost
         // Deliveries for system users run as those users: a privileged agent started now, while still root.
         await using LocalDeliveryProcess local = LocalDeliveryProcess.StartAgentIfRoot(spool.Root, _loggers.CreateLogger("deliver"));
         QueueRunner? runner = null;
+        var nextHops = new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10));
+        _verifier = new RecipientVerifier(nextHops, credentials, TimeProvider.System, _loggers.CreateLogger("verify"));
         // Policies come once root is given up (plugins run as the daemon's user); no session runs before that.
         var context = new SmtpServerContext(Snapshot(_config, certificate, PolicyChain.Empty), spool, dns, TimeProvider.System,
             _loggers.CreateLogger("smtpd"), _timeouts) { Queued = id => runner?.Notify(id) };
-        var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
-            () => new SmtpClientOptions(context.Current.Settings.Hostname), _loggers.CreateLogger("smtp"), credentials);
+        await using var relay = new RelayMailer(nextHops, () => new SmtpClientOptions(context.Current.Settings.Hostname),
+            _loggers.CreateLogger("smtp"), credentials);
         runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance, relay),
             () => new RunnerConfig(context.Current.Settings, context.Current.Resolver), TimeProvider.System,
             _loggers.CreateLogger("queue"));
@@ -279,6 +284,8 @@ public sealed class MtaHost
             policies.Add(spf);          // SPF first: the cheapest reason to refuse
         policies.AddRange(settings.Policy.Select(ConfiguredPolicy(settings)));
         _policyServers.KeepOnly(settings);
+        if (settings.VerifyRecipients && _verifier is not null)
+            policies.Add(new RecipientVerificationPolicy(_verifier, settings));   // best last: it costs a question to the next hop
         return new PolicyChain(policies.ToImmutable());
     }
 

@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using Postmaster.Delivery;
 using Postmaster.Platform;
 using Postmaster.Routing;
+using Postmaster.Spool;
 
 namespace Postmaster.Queue;
 
@@ -8,10 +10,25 @@ namespace Postmaster.Queue;
 /// process (as the recipient's system user where there is one), relay to the SMTP client.</summary>
 public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase users, RelayMailer? relay = null) : IDeliveryAgent
 {
-    public Task<DeliveryResult> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<DeliveryResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        var envelope = DeliveryEnvelope.From(job.Envelope, job.Recipient);
-        string? user = SystemUserOf(job);
+        if (job.Mailer is Target.Relay target)
+        {
+            // Without a relay mailer (a queue command that only writes notices) relayed mail waits in the queue.
+            return relay is null
+                ? [.. job.Recipients.Select(_ => DeliveryResult.Deferred("4.3.0", "relay delivery is not available here"))]
+                : await relay.DeliverAsync(target, job.Envelope, job.Recipients, job.MessagePath, cancellationToken);
+        }
+        var results = ImmutableArray.CreateBuilder<DeliveryResult>(job.Recipients.Length);
+        foreach (EnvelopeRecipient recipient in job.Recipients)
+            results.Add(await DeliverLocallyAsync(job, recipient, cancellationToken));
+        return results.MoveToImmutable();
+    }
+
+    Task<DeliveryResult> DeliverLocallyAsync(DeliveryJob job, EnvelopeRecipient recipient, CancellationToken cancellationToken)
+    {
+        var envelope = DeliveryEnvelope.From(job.Envelope, recipient);
+        string? user = SystemUserOf(recipient);
         return job.Mailer switch
         {
             // A mailbox written as the daemon's own user needs no other process: no change of user, no command
@@ -22,10 +39,6 @@ public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase use
                 InProcessAsync(new MboxWriter(path), job, envelope, cancellationToken),
             Target.Maildir or Target.Mbox or Target.Pipe =>
                 local.DeliverAsync(job.MessagePath, job.Mailer, user, envelope, cancellationToken),
-            Target.Relay target when relay is not null =>
-                relay.DeliverAsync(target, job.Envelope, job.Recipient, job.MessagePath, cancellationToken),
-            // Without a relay mailer (a queue command that only writes notices) relayed mail waits in the queue.
-            Target.Relay => Task.FromResult(DeliveryResult.Deferred("4.3.0", "relay delivery is not available here")),
             _ => Task.FromResult(DeliveryResult.Deferred("4.3.5", $"no mailer for {job.Mailer}")),
         };
     }
@@ -49,6 +62,6 @@ public sealed class MailerDispatch(LocalDeliveryProcess local, IUserDatabase use
 
     /// <summary>A local user's delivery runs as that user when the system knows them (DESIGN.md §4);
     /// path targets and virtual users run as the daemon's user.</summary>
-    string? SystemUserOf(DeliveryJob job) =>
-        job.Recipient.LocalUser is { } name && users.Find(name) is { } user ? user.Name : null;
+    string? SystemUserOf(EnvelopeRecipient recipient) =>
+        recipient.LocalUser is { } name && users.Find(name) is { } user ? user.Name : null;
 }

@@ -45,8 +45,8 @@ public sealed partial class QueueRunner
         Settings settings = config.Settings;
         int attempts = envelope.Attempts + 1;
         ImmutableArray<EnvelopeRecipient> before = envelope.Recipients;
-        EnvelopeRecipient[] after = await Task.WhenAll(before.Select(r =>
-            r.State == DeliveryState.Pending ? DeliverAsync(envelope, r, attempts, cancellationToken) : Task.FromResult(r)));
+        EnvelopeRecipient[] after = [.. before];
+        await Task.WhenAll(PlanJobs(before).Select(job => RunJobAsync(envelope, job, after, attempts, cancellationToken)));
 
         // RFC 5321 §4.5.4.1: give up after the queue lifetime; what is still pending has failed.
         bool expired = now - envelope.Received >= settings.QueueLifetime;
@@ -94,36 +94,83 @@ public sealed partial class QueueRunner
         return new MessageOutcome(MessageOutcomeKind.Processed, next, delivered, pending, failedNow.Count);
     }
 
-    /// <summary>One recipient, within the overall and per-destination limits; returns its new state.</summary>
-    async Task<EnvelopeRecipient> DeliverAsync(Envelope envelope, EnvelopeRecipient recipient, int attempts,
-        CancellationToken cancellationToken)
+    /// <summary>The pending recipients at <paramref name="indexes"/>, for one mailer (null when the envelope's mailer
+    /// text cannot be read, <paramref name="Problem"/> says why) and counted against <paramref name="Destination"/>.</summary>
+    sealed record PlannedJob(List<int> Indexes, Target? Mailer, string? Problem, string Destination, int Limit);
+
+    /// <summary>One job per pending recipient, except that recipients of the same relay destination (the same
+    /// target and, for MX delivery, the same domain) share one: they go in one SMTP transaction.</summary>
+    static List<PlannedJob> PlanJobs(ImmutableArray<EnvelopeRecipient> recipients)
     {
-        DeliveryResult result;
-        if (!TargetText.TryParse(recipient.Mailer, out Target? mailer, out string? problem))
-            result = DeliveryResult.Deferred("4.3.5", $"unreadable mailer \"{recipient.Mailer}\": {problem}");
+        var jobs = new List<PlannedJob>();
+        var relayed = new Dictionary<string, PlannedJob>(StringComparer.Ordinal);
+        var parsed = new Dictionary<string, (Target? Target, string? Problem)>(StringComparer.Ordinal);
+        for (int i = 0; i < recipients.Length; i++)
+        {
+            EnvelopeRecipient recipient = recipients[i];
+            if (recipient.State != DeliveryState.Pending)
+                continue;
+            if (!parsed.TryGetValue(recipient.Mailer, out var mailer))
+            {
+                parsed[recipient.Mailer] = mailer = TargetText.TryParse(recipient.Mailer, out Target? target, out string? problem)
+                    ? (target, null) : (null, problem);
+            }
+            if (mailer.Target is Target.Relay relay)
+            {
+                string destination = relay.UsesMx ? $"{recipient.Mailer} {recipient.Recipient.Domain.ToLowerInvariant()}" : recipient.Mailer;
+                if (relayed.TryGetValue(destination, out PlannedJob? job))
+                    job.Indexes.Add(i);
+                else
+                    jobs.Add(relayed[destination] = new PlannedJob([i], relay, null, destination, MaxPerRelayDestination));
+            }
+            else
+            {
+                // A Maildir takes any number of deliveries at once (unique names, no locks).
+                int limit = mailer.Target is Target.Maildir ? MaxDeliveries : MaxPerDestination;
+                jobs.Add(new PlannedJob([i], mailer.Target, mailer.Problem, recipient.Mailer, limit));
+            }
+        }
+        return jobs;
+    }
+
+    /// <summary>One job, within the overall and per-destination limits; writes the recipients' new states into
+    /// <paramref name="after"/>.</summary>
+    async Task RunJobAsync(Envelope envelope, PlannedJob job, EnvelopeRecipient[] after, int attempts, CancellationToken cancellationToken)
+    {
+        ImmutableArray<EnvelopeRecipient> recipients = [.. job.Indexes.Select(i => envelope.Recipients[i])];
+        ImmutableArray<DeliveryResult> results;
+        if (job.Mailer is null)
+        {
+            DeliveryResult unreadable = DeliveryResult.Deferred("4.3.5", $"unreadable mailer \"{recipients[0].Mailer}\": {job.Problem}");
+            results = [.. recipients.Select(_ => unreadable)];
+        }
         else
         {
-            SemaphoreSlim destination = _destinations.GetOrAdd(recipient.Mailer, _ => new SemaphoreSlim(LimitFor(mailer)));
-            await _deliveries.WaitAsync(cancellationToken);
-            await destination.WaitAsync(cancellationToken);
+            using IDisposable place = await _limits.EnterAsync(job.Destination, job.Limit, cancellationToken);
             try
             {
-                result = await _agent.DeliverAsync(new DeliveryJob(envelope, recipient, mailer, _spool.MessagePath(envelope.Id)), cancellationToken);
+                results = await _agent.DeliverAsync(new DeliveryJob(envelope, recipients, job.Mailer, _spool.MessagePath(envelope.Id)), cancellationToken);
+                if (results.Length != recipients.Length)
+                    throw new InvalidOperationException($"{results.Length} results for {recipients.Length} recipients");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A bug in a mailer must not lose the message: defer, log, go on.
-                QueueLog.AgentFailed(_log, envelope.Id.ToString(), recipient.Recipient.ToString(), e.Message);
-                result = DeliveryResult.Deferred("4.3.0", "internal error in the mailer");
-            }
-            finally
-            {
-                destination.Release();
-                _deliveries.Release();
+                foreach (EnvelopeRecipient recipient in recipients)
+                    QueueLog.AgentFailed(_log, envelope.Id.ToString(), recipient.Recipient.ToString(), e.Message);
+                DeliveryResult failed = DeliveryResult.Deferred("4.3.0", "internal error in the mailer");
+                results = [.. recipients.Select(_ => failed)];
             }
         }
 
         DateTimeOffset now = _time.GetUtcNow();
+        for (int j = 0; j < recipients.Length; j++)
+            after[job.Indexes[j]] = Record(envelope, recipients[j], results[j], attempts, now);
+    }
+
+    /// <summary>Logs one recipient's outcome and returns its new state.</summary>
+    EnvelopeRecipient Record(Envelope envelope, EnvelopeRecipient recipient, DeliveryResult result, int attempts, DateTimeOffset now)
+    {
         QueueLog.Delivery(_log, envelope.Id.ToString(), recipient.Recipient.ToString(), recipient.OriginalRecipient.ToString(),
             recipient.Mailer, result.Outcome.ToString().ToLowerInvariant(), result.Status,
             (long)(now - envelope.Received).TotalSeconds, attempts, result.Diagnostic);

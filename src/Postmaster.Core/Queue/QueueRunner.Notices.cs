@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Collections.Immutable;
 using Postmaster.Delivery;
 using Postmaster.Mail;
@@ -68,6 +69,14 @@ public sealed partial class QueueRunner
         string diagnostic = hasStatus ? error[(space + 1)..] : error.Length > 0 ? error : "not delivered";
         if (recipient.State == DeliveryState.Failed && status[0] == '4')
             status = "5" + status[1..];   // a deferral that ran out of time is a failure now (RFC 3463 4.4.7 → 5.4.7)
-        return new DsnRecipient(recipient.Recipient, recipient.OriginalRecipient, status, diagnostic, null, recipient.DoneAt);
+        // The relay mailer writes a remote reply as "mx.example.net[192.0.2.1]:25: 550 5.1.1 ...": in the report
+        // that is Remote-MTA: dns; mx.example.net and Diagnostic-Code: smtp; 550 5.1.1 ... (RFC 3464 §2.3.5, §2.3.6).
+        string? remote = null;
+        if (RemoteReply().Match(diagnostic) is { Success: true } match)
+            (remote, diagnostic) = (match.Groups["host"].Value, match.Groups["reply"].Value);
+        return new DsnRecipient(recipient.Recipient, recipient.OriginalRecipient, status, diagnostic, remote, recipient.DoneAt);
     }
+
+    [GeneratedRegex(@"^(?<host>[^\s\[\]]+)\[[^\s\]]+\]:[0-9]{1,5}: (?<reply>[2-5][0-9][0-9]([ -].*)?)$")]
+    private static partial Regex RemoteReply();
 }

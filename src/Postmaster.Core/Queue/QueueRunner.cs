@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Postmaster.Spool;
 
@@ -11,12 +10,11 @@ namespace Postmaster.Queue;
 /// (<c>spool retry</c>, a cron run, <c>sendmail</c>) are seen.</remarks>
 public sealed partial class QueueRunner
 {
-    /// <summary>Deliveries at once, overall and per destination (a mailbox, a command, a next hop).</summary>
-    public const int MaxDeliveries = 20, MaxPerDestination = 4;
-
-    /// <summary>A Maildir takes any number of deliveries at once (unique names, no locks), and those at the same
-    /// moment share their syncs; other destinations get <see cref="MaxPerDestination"/>.</summary>
-    static int LimitFor(Postmaster.Routing.Target mailer) => mailer is Postmaster.Routing.Target.Maildir ? MaxDeliveries : MaxPerDestination;
+    /// <summary>Deliveries at once: overall; to one local destination (an mbox file or a command; a Maildir takes
+    /// up to the overall limit); to one relay destination (a list of smart hosts, or one recipient domain's MX
+    /// hosts). A relay delivery uses one SMTP connection at a time, and the connection pool allows as many per next
+    /// hop (Postfix's default_destination_concurrency_limit is 20 too).</summary>
+    public const int MaxDeliveries = 50, MaxPerDestination = 4, MaxPerRelayDestination = 20;
 
     public static readonly TimeSpan ScanInterval = TimeSpan.FromMinutes(1);
 
@@ -26,8 +24,7 @@ public sealed partial class QueueRunner
     readonly TimeProvider _time;
     readonly ILogger _log;
     readonly Random _random;
-    readonly SemaphoreSlim _deliveries = new(MaxDeliveries);
-    readonly ConcurrentDictionary<string, SemaphoreSlim> _destinations = new();
+    readonly DeliveryLimits _limits = new(MaxDeliveries);
     readonly Dictionary<QueueId, DateTimeOffset> _schedule = [];
     readonly HashSet<QueueId> _running = [];
     readonly SemaphoreSlim _wakeup = new(0);

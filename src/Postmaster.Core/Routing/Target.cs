@@ -45,14 +45,27 @@ public abstract record Target
         public override string ToString() => "@" + Domain;
     }
 
-    /// <summary><c>relay(h1, h2:587)</c>: smart hosts in order of preference; none means the domain's MX hosts.</summary>
-    public sealed record Relay(ImmutableArray<RelayHost> Hosts) : Target
+    /// <summary><c>relay(h1, h2:587)</c>: smart hosts in order of preference; none means the domain's MX hosts.
+    /// <see cref="Options"/> come after the hosts: <c>relay(h1:587, tls=verify)</c>, <c>relay(tls=require)</c>.</summary>
+    public sealed record Relay(ImmutableArray<RelayHost> Hosts, RelayOptions Options) : Target
     {
+        public Relay(ImmutableArray<RelayHost> hosts) : this(hosts, RelayOptions.Default)
+        {
+        }
+
         public bool UsesMx => Hosts.IsEmpty;
         public override string MailerName => "relay";
-        public override string ToString() => UsesMx ? "relay" : $"relay({string.Join(", ", Hosts)})";
-        public bool Equals(Relay? other) => other is not null && Hosts.SequenceEqual(other.Hosts);
-        public override int GetHashCode() => Hosts.Length;
+
+        /// <summary><c>relay</c>, <c>relay(tls=verify)</c>, <c>relay(h1:25, h2:587)</c>, <c>relay(h1:587, tls=require)</c>.</summary>
+        public override string ToString()
+        {
+            string options = Options.ToString();
+            string inside = string.Join(", ", Hosts.Select(h => h.ToString()).Append(options).Where(s => s.Length > 0));
+            return inside.Length == 0 ? "relay" : $"relay({inside})";
+        }
+
+        public bool Equals(Relay? other) => other is not null && Hosts.SequenceEqual(other.Hosts) && Options == other.Options;
+        public override int GetHashCode() => HashCode.Combine(Hosts.Length, Options);
     }
 
     /// <summary><c>pipe(command line)</c>: run through <c>/bin/sh -c</c>, message on stdin, envelope in the environment.</summary>

@@ -156,13 +156,16 @@ internal static class SpoolCommand
         using ILoggerFactory loggers = LogSetup.Create(settings.Log,
             settings.Log == LogTarget.Stderr ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Information);
         await using LocalDeliveryProcess local = LocalDeliveryProcess.StartAgentIfRoot(settings.Spool, loggers.CreateLogger("deliver"));
+        // Read while still root (the file is 0600): smart hosts that need AUTH get it from cron runs too.
+        RelayCredentials? credentials = RelayCredentialsFor(settings);
         if (BecomeSpoolOwner(settings) is { } failure)
             return failure;
 
         var resolver = new RouteResolver(config.Routes, settings.Hostname, settings.LocalMailer, PasswdDatabase.Instance);
         var spool = new SpoolDirectory(settings.Spool, TimeProvider.System, loggers.CreateLogger<SpoolDirectory>());
-        var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
-            () => new SmtpClientOptions(settings.Hostname), loggers.CreateLogger("smtp"));
+        // Disposed at the end of the run: its cached connections say QUIT.
+        await using var relay = new RelayMailer(new NextHopResolver(settings.DnsServers, TimeSpan.FromSeconds(10)),
+            () => new SmtpClientOptions(settings.Hostname), loggers.CreateLogger("smtp"), credentials);
         var runner = new QueueRunner(spool, new MailerDispatch(local, PasswdDatabase.Instance, relay),
             () => new RunnerConfig(settings, resolver), TimeProvider.System, loggers.CreateLogger("queue"));
         try
@@ -175,6 +178,18 @@ internal static class SpoolCommand
             Console.Error.WriteLine($"postmaster spool: {e.Message}");
             return e is UnauthorizedAccessException ? NoPermission : ExitCodes.IoError;
         }
+    }
+
+    /// <summary>The relay-credentials file, or none: a run that cannot read it (not root, and not the file's owner)
+    /// still delivers everything else, and mail for smart hosts that insist on AUTH waits for the daemon.</summary>
+    static RelayCredentials? RelayCredentialsFor(Settings settings)
+    {
+        if (settings.RelayCredentials is not { } path)
+            return null;
+        if (RelayCredentials.TryLoad(path, out RelayCredentials? credentials, out var problems))
+            return credentials;
+        Console.Error.WriteLine($"postmaster spool: relaying without AUTH: {string.Join("; ", problems)}");
+        return null;
     }
 
     /// <summary>The queue runner's notice writer, for <c>spool bounce</c>; the DSN it queues is delivered by the

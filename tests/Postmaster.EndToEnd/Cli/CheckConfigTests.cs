@@ -46,6 +46,22 @@ public sealed partial class CheckConfigTests
     }
 
     [Fact]
+    public async Task ShowsRelayOptionsAndReportsABadOneWithItsLocation()
+    {
+        using var dir = new TempDirectory();
+        string good = dir.Write("good.cf", "@inside.test relay(smtp.inside.test:587, tls=verify, auth=allow-cleartext)\n");
+        string bad = dir.Write("bad.cf", "@inside.test relay(smtp.inside.test, tls=maybe)\n");
+
+        ProcessResult shown = await PostmasterBinary.RunAsync("-c", good, "check-config", "--route", "bob@inside.test");
+        ProcessResult refused = await PostmasterBinary.RunAsync("-c", bad, "check-config");
+
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Contains("bob@inside.test => relay(smtp.inside.test:587, tls=verify, auth=allow-cleartext)  (mailer relay)", shown.StandardOutput);
+        Assert.True(refused.ExitCode == 78, refused.ToString());
+        Assert.Equal($"{bad}:1:42: relay: tls must be opportunistic, require, verify or none, not \"maybe\"", refused.StandardError.Trim());
+    }
+
+    [Fact]
     public async Task ReportsEveryErrorWithItsLocationAndExits78()
     {
         using var dir = new TempDirectory();

@@ -36,6 +36,13 @@ public sealed class RouteParsingTests
         { "a@x.example relay([::1]:2525)", "a@x.example -> relay([::1]:2525)" },
         { "a@x.example relay([::1])", "a@x.example -> relay([::1]:25)" },
         { "a@x.example relay (mx.example)", "a@x.example -> relay(mx.example:25)" },
+        // relay options, printed after the hosts and only when they differ from the defaults
+        { "a@x.example relay(smtp.example.net:587, tls=verify)", "a@x.example -> relay(smtp.example.net:587, tls=verify)" },
+        { "a@x.example relay(tls=require)", "a@x.example -> relay(tls=require)" },
+        { "a@x.example relay( tls = none , h1.example )", "a@x.example -> relay(h1.example:25, tls=none)" },
+        { "a@x.example relay(h1.example, auth=allow-cleartext, tls=opportunistic)", "a@x.example -> relay(h1.example:25, auth=allow-cleartext)" },
+        { "a@x.example relay(h1.example, tls=opportunistic, auth=tls-only)", "a@x.example -> relay(h1.example:25)" },
+        { "a@x.example relay(auth=allow-cleartext, tls=verify, [::1]:2525)", "a@x.example -> relay([::1]:2525, tls=verify, auth=allow-cleartext)" },
         // pipe: no quoting, commas and balanced parentheses belong to the command
         { "a@x.example pipe(/bin/sh -c \"a, (b)\")", "a@x.example -> pipe(/bin/sh -c \"a, (b)\")" },
         { "a@x.example pipe( /usr/bin/logger -t a,b )", "a@x.example -> pipe(/usr/bin/logger -t a,b)" },
@@ -88,6 +95,13 @@ public sealed class RouteParsingTests
         { "a@x.example relay(a.example,)", "test.cf:1:28: relay: empty host" },
         { "a@x.example relay(mx!.example)", "test.cf:1:19: relay: character '!' not allowed in domain \"mx!.example\"" },
         { "a@x.example relay(a b)", "test.cf:1:19: relay: character ' ' not allowed in domain \"a b\"" },
+        { "a@x.example relay(mx, tsl=verify)", "test.cf:1:23: relay: unknown option \"tsl\"; did you mean \"tls\"?; options are tls= and auth=" },
+        { "a@x.example relay(mx, tls=verfy)", "test.cf:1:27: relay: tls must be opportunistic, require, verify or none, not \"verfy\"; did you mean \"verify\"?" },
+        { "a@x.example relay(mx, tls=)", "test.cf:1:23: relay: tls= needs a value: opportunistic, require, verify or none" },
+        { "a@x.example relay(mx, tls=verify, tls=none)", "test.cf:1:35: relay: option tls given twice" },
+        { "a@x.example relay(mx, auth=plain)", "test.cf:1:28: relay: auth must be tls-only or allow-cleartext, not \"plain\"" },
+        { "a@x.example relay(mx, =verify)", "test.cf:1:23: relay: option \"=verify\" has no name; options are tls= and auth=" },
+        { "a@x.example relay(tls=verify,)", "test.cf:1:29: relay: empty host" },
         { "a@x.example pipe()", "test.cf:1:13: pipe: empty command" },
         { "a@x.example pipe(   )", "test.cf:1:13: pipe: empty command" },
         { "a@x.example maildir()", "test.cf:1:13: maildir: empty path" },
@@ -167,5 +181,33 @@ public sealed class RouteParsingTests
             t => Assert.Equal("/M/", Assert.IsType<Target.Maildir>(t).Path),
             t => Assert.Equal("/m", Assert.IsType<Target.Mbox>(t).Path));
         Assert.True(Assert.IsType<Target.Relay>(Parse("a@x relay", errors).Routes.Routes[0].Targets[0]).UsesMx);
+    }
+
+    [Fact]
+    public void StoresRelayOptionsAndTellsTargetsApartByThem()
+    {
+        var errors = new List<ConfigError>();
+        Route route = Assert.Single(Parse("a@x.example relay(mx:587, tls=verify, auth=allow-cleartext), relay(tls=require)", errors).Routes.Routes);
+
+        Assert.Empty(errors);
+        var smart = Assert.IsType<Target.Relay>(route.Targets[0]);
+        Assert.Equal(new RelayOptions(RelayTls.Verify, AllowCleartextAuth: true), smart.Options);
+        var mx = Assert.IsType<Target.Relay>(route.Targets[1]);
+        Assert.True(mx.UsesMx);
+        Assert.Equal(RelayTls.Require, mx.Options.Tls);
+        Assert.NotEqual(new Target.Relay([new RelayHost("mx", 587)]), smart with { Where = default });
+        Assert.Equal(new Target.Relay([new RelayHost("mx", 587)], new RelayOptions(RelayTls.Verify, true)), smart with { Where = default });
+    }
+
+    [Theory]
+    [InlineData("relay(mx.example:587, tls=verify, auth=allow-cleartext)")]
+    [InlineData("relay(tls=none)")]
+    [InlineData("relay")]
+    public void ReadsTheCanonicalTextBackAsTheSameTarget(string text)
+    {
+        Assert.True(TargetText.TryParse(text, out Target? target, out string? problem), problem);
+        Assert.Equal(text, target.ToString());
+        Assert.True(TargetText.TryParse(target.ToString(), out Target? again, out _));
+        Assert.Equal(target with { Where = default }, again with { Where = default });
     }
 }

@@ -1,5 +1,6 @@
 using Xunit;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -21,7 +22,9 @@ internal sealed class QueueRunnerFixture : IDisposable
     public const string Hostname = "mx.example.org";
     readonly string _directory = Directory.CreateTempSubdirectory("postmaster-queue-").FullName;
 
-    public QueueRunnerFixture(string settings = "")
+    /// <param name="settings">Settings, and routes of the test's own, before the fixture's two routes.</param>
+    /// <param name="agent">The mailers; by default <see cref="Agent"/>, the scripted one.</param>
+    public QueueRunnerFixture(string settings = "", IDeliveryAgent? agent = null)
     {
         string text = $"hostname {Hostname}\nspool {_directory}/spool\n{settings}\n" +
                       "@example.org maildir(/var/vmail/$USER/)\n@ relay(smarthost.example.net)\n";
@@ -31,7 +34,7 @@ internal sealed class QueueRunnerFixture : IDisposable
         Resolver = new RouteResolver(Config.Routes, Hostname, Config.Settings.LocalMailer, PasswdDatabase.Instance);
         Spool = new SpoolDirectory(Config.Settings.Spool, Time, NullLogger<SpoolDirectory>.Instance);
         Spool.Open();
-        Runner = new QueueRunner(Spool, Agent, () => new RunnerConfig(Config.Settings, Resolver), Time, NullLogger.Instance, new Random(1));
+        Runner = new QueueRunner(Spool, agent ?? Agent, () => new RunnerConfig(Config.Settings, Resolver), Time, NullLogger.Instance, new Random(1));
     }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-11-25T12:00:00Z"));
@@ -86,11 +89,11 @@ internal sealed class ScriptedAgent : IDeliveryAgent
     public ConcurrentQueue<DeliveryJob> Jobs { get; } = new();
     public Func<DeliveryJob, Task>? Before { get; set; }
 
-    public async Task<DeliveryResult> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<DeliveryResult>> DeliverAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         Jobs.Enqueue(job);
         if (Before is not null)
             await Before(job);
-        return Script.TryGetValue(job.Recipient.Recipient.ToString(), out DeliveryResult? result) ? result : DeliveryResult.Delivered();
+        return [.. job.Recipients.Select(r => Script.TryGetValue(r.Recipient.ToString(), out DeliveryResult? result) ? result : DeliveryResult.Delivered())];
     }
 }

@@ -18,7 +18,7 @@ public sealed class QueueRunnerTests
         Assert.Equal(2, summary.Delivered);
         Assert.Empty(queue.Spool.List());
         Assert.Equal(["bob@example.org maildir(/var/vmail/bob/)", "carol@example.org maildir(/var/vmail/carol/)"],
-            queue.Agent.Jobs.Select(j => $"{j.Recipient.Recipient} {j.Mailer}").Order());
+            queue.Agent.Jobs.Select(j => $"{Assert.Single(j.Recipients).Recipient} {j.Mailer}").Order());
         Assert.All(queue.Agent.Jobs, j => Assert.Equal(queue.Spool.MessagePath(id), j.MessagePath));
     }
 
@@ -53,6 +53,45 @@ public sealed class QueueRunnerTests
         queue.Time.Advance(TimeSpan.FromHours(2));
         await queue.Runner.RunOnceAsync(CancellationToken.None);
         Assert.Empty(queue.Spool.List());
+    }
+
+    [Fact]
+    public async Task HandsTheRecipientsOfOneRelayDestinationToTheMailerTogether()
+    {
+        // Smart hosts take every domain; MX delivery groups by domain; local mailboxes go one by one.
+        using var queue = new QueueRunnerFixture("@mx.test relay\n@other.test relay");
+        QueueId id = await queue.QueueAsync("alice@example.net", "dave@far.example", "bob@example.org", "erin@away.example",
+            "m1@mx.test", "o1@other.test", "m2@MX.test", "carol@example.org");
+
+        PassSummary summary = await queue.Runner.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(7, summary.Delivered);
+        Assert.Equal(
+            [
+                "bob@example.org -> maildir(/var/vmail/bob/)",
+                "carol@example.org -> maildir(/var/vmail/carol/)",
+                "dave@far.example, erin@away.example -> relay(smarthost.example.net:25)",
+                "m1@mx.test, m2@mx.test -> relay",
+                "o1@other.test -> relay",
+            ], queue.Agent.Jobs.Select(j => $"{string.Join(", ", j.Recipients.Select(r => r.Recipient))} -> {j.Mailer}").Order());
+        _ = id;
+    }
+
+    [Fact]
+    public async Task KeepsEachRecipientsOwnOutcomeFromAJointDelivery()
+    {
+        using var queue = new QueueRunnerFixture();
+        queue.Agent.Script["erin@away.example"] = DeliveryResult.Deferred("4.2.1", "try later");
+        queue.Agent.Script["fred@away.example"] = DeliveryResult.Failed("5.1.1", "no such user");
+        QueueId id = await queue.QueueAsync("alice@example.net", "dave@far.example", "erin@away.example", "fred@away.example");
+
+        await queue.Runner.RunOnceAsync(CancellationToken.None);
+
+        Envelope envelope = queue.Envelope(id);
+        Assert.Equal([DeliveryState.Delivered, DeliveryState.Pending, DeliveryState.Failed], envelope.Recipients.Select(r => r.State));
+        Assert.Equal("4.2.1 try later", envelope.Recipients[1].LastError);
+        Assert.Single(queue.Agent.Jobs);
+        Assert.Contains("no such user", Assert.Single(queue.Notices()).Text);
     }
 
     [Fact]

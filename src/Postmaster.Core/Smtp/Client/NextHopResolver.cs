@@ -28,6 +28,10 @@ public sealed partial class NextHopResolver
         this.random = random ?? Random.Shared;
     }
 
+    /// <summary>The port of MX hosts and address literals: 25 (RFC 5321 §2.3.5); tests run their MX hosts on
+    /// another, since 25 needs root and may be taken.</summary>
+    internal int MxPort { get; init; } = RelayHost.SmtpPort;
+
     /// <summary>The next hops of <paramref name="relay"/> for a recipient in <paramref name="domain"/>
     /// (which only MX delivery looks at).</summary>
     /// <exception cref="OperationCanceledException">only when <paramref name="cancellationToken"/> is cancelled.</exception>
@@ -77,7 +81,7 @@ public sealed partial class NextHopResolver
 
         string[] exchanges = OrderedExchanges(records);
         HostAddresses[] found = await Task.WhenAll(exchanges.Select(h => AddressesAsync(h, cancellationToken))).ConfigureAwait(false);
-        ImmutableArray<NextHop> hops = Hops(found.Select(h => (h, RelayHost.SmtpPort)));
+        ImmutableArray<NextHop> hops = Hops(found.Select(h => (h, MxPort)));
         return hops.IsEmpty ? NoAddresses($"{name}: no MX host has an address", found) : NextHopResult.Found(hops);
     }
 
@@ -86,7 +90,7 @@ public sealed partial class NextHopResolver
     {
         HostAddresses own = await AddressesAsync(name, cancellationToken).ConfigureAwait(false);
         if (!own.Addresses.IsEmpty)
-            return NextHopResult.Found(Hops([(own, RelayHost.SmtpPort)]));
+            return NextHopResult.Found(Hops([(own, MxPort)]));
         // A domain that exists but has neither MX nor address records will not get any: bounce, as Postfix does
         // (5.4.4). DNS trouble is another matter.
         return own.Kind == LookupKind.Trouble
@@ -112,7 +116,7 @@ public sealed partial class NextHopResolver
     }
 
     /// <summary>RFC 5321 §4.1.3: <c>[192.0.2.1]</c> or <c>[IPv6:2001:db8::1]</c>, delivered to that address on port 25.</summary>
-    static NextHopResult AddressLiteral(string domain)
+    NextHopResult AddressLiteral(string domain)
     {
         string inner = domain.EndsWith(']') ? domain[1..^1] : "";
         IPAddress? address = null;
@@ -126,7 +130,7 @@ public sealed partial class NextHopResolver
             address = IPAddress.Parse(inner);
         return address is null || IsUnusable(address)
             ? NextHopResult.Failed("5.1.2", $"bad address literal {domain}")
-            : NextHopResult.Found([new NextHop(address.ToString(), address, RelayHost.SmtpPort)]);
+            : NextHopResult.Found([new NextHop(address.ToString(), address, MxPort)]);
     }
 
     /// <summary>RFC 5321 §4.1.3 IPv4-address-literal: four decimal numbers of 1-3 digits (IPAddress.TryParse also

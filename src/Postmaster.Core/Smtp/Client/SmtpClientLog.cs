@@ -20,4 +20,7 @@ internal static partial class SmtpClientLog
 
     [LoggerMessage(EventId = 154, Level = LogLevel.Information, Message = "smtp peer={Peer} connection dropped problem=\"{Problem}\"")]
     public static partial void ConnectionDropped(ILogger logger, string peer, string problem);
+
+    [LoggerMessage(EventId = 155, Level = LogLevel.Debug, Message = "smtp peer={Peer} cached connection was stale problem=\"{Problem}\"")]
+    public static partial void StaleConnection(ILogger logger, string peer, string problem);
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Postmaster.Routing;
 
 namespace Postmaster.Smtp.Client;
 
@@ -18,4 +19,19 @@ public sealed record SmtpClientOptions(string HostName)
 
     /// <summary>For <see cref="TlsPolicy.Verify"/>: the roots to trust instead of the system's (tests, private CAs).</summary>
     public X509Certificate2Collection? TrustedRoots { get; init; }
+
+    /// <summary>These options for <paramref name="hop"/> of <paramref name="relay"/>: the target's <c>tls=</c> and
+    /// <c>auth=</c> options, and the hop's account in <paramref name="credentials"/> (if any).</summary>
+    public SmtpClientOptions For(Target.Relay relay, NextHop hop, RelayCredentials? credentials) => this with
+    {
+        Tls = relay.Options.Tls switch
+        {
+            RelayTls.Require => TlsPolicy.Require,
+            RelayTls.Verify => TlsPolicy.Verify,
+            RelayTls.None => TlsPolicy.Disabled,
+            _ => TlsPolicy.Opportunistic,
+        },
+        AllowPlaintextAuth = relay.Options.AllowCleartextAuth,
+        Credentials = credentials?.Find(hop.HostName, hop.Port),
+    };
 }

@@ -18,11 +18,21 @@ public sealed partial class SmtpRelayClient
     /// <summary>Sends one message; can be called again on the same connection (RSET comes first then).</summary>
     /// <returns>One result per recipient, in the order of <see cref="MessageTransaction.Recipients"/>. The reply to
     /// DATA and the one after the message apply to every recipient accepted at RCPT.</returns>
-    public async Task<ImmutableArray<DeliveryResult>> SendAsync(MessageTransaction message, CancellationToken cancellationToken)
+    public async Task<ImmutableArray<DeliveryResult>> SendAsync(MessageTransaction message, CancellationToken cancellationToken) =>
+        (await SendTransactionAsync(message, cancellationToken)).Results;
+
+    /// <summary><see cref="SendAsync"/>, and what a caller that keeps connections open needs besides the results:
+    /// recipients over the server's per-transaction limit, and whether a reused connection turned out stale.</summary>
+    public async Task<TransactionResult> SendTransactionAsync(MessageTransaction message, CancellationToken cancellationToken)
     {
         var results = new DeliveryResult?[message.Recipients.Length];
         if (results.Length == 0)
-            return [];
+            return TransactionResult.Empty;
+        bool reused = _needsReset;
+        bool stale = false;
+        _answered = 0;
+        _overLimit = [];
+        _hostRefused = false;
         if (_stream is null)
             Fill(results, DeliveryResult.Deferred("4.4.2", $"no open connection with {Peer}"));
         else
@@ -35,10 +45,15 @@ public sealed partial class SmtpRelayClient
             {
                 // Nothing is known about the recipients not answered yet; the message may even have arrived, but
                 // RFC 5321 §6.1 prefers a duplicate to a loss. A server that announced it was closing (421) said why.
+                stale = reused && _answered == 0;
                 DeliveryResult problem = _closing is { } closing
                     ? DeliveryResult.Deferred(StatusOf(closing, "4.0.0"), closing.ToString())
                     : DeliveryResult.Deferred("4.4.2", Describe(e));
-                SmtpClientLog.ConnectionDropped(_log, Peer, problem.Diagnostic);
+                _hostRefused = true;
+                if (stale)
+                    SmtpClientLog.StaleConnection(_log, Peer, problem.Diagnostic);
+                else
+                    SmtpClientLog.ConnectionDropped(_log, Peer, problem.Diagnostic);
                 await CloseAsync();
                 Fill(results, problem);
             }
@@ -48,9 +63,14 @@ public sealed partial class SmtpRelayClient
                 throw;
             }
             if (_closing is not null)
+            {
+                // A 421 before any other answer on a reused connection: the server was closing it anyway.
+                stale |= reused && _answered == 0;
+                _hostRefused = true;
                 await CloseAsync();
+            }
         }
-        return [.. results.Select(r => r!)];
+        return new TransactionResult([.. results.Select(r => r!)], stale ? [] : _overLimit, stale, _hostRefused);
     }
 
     async Task TransactAsync(MessageTransaction message, DeliveryResult?[] results, CancellationToken cancellationToken)
@@ -133,6 +153,7 @@ public sealed partial class SmtpRelayClient
         if (mailReply.Code / 100 != 2)
         {
             // The RCPT and DATA replies are only the consequences (503 bad sequence).
+            _hostRefused |= mailReply.IsTransient;
             Fill(results, ResultOf(mailReply));
             if (dataReply.Code == 354)
                 await SendEmptyBodyAsync(cancellationToken);
@@ -155,6 +176,7 @@ public sealed partial class SmtpRelayClient
         Reply mailReply = await CommandAsync(mail, Timeouts.Mail, cancellationToken);
         if (mailReply.Code / 100 != 2)
         {
+            _hostRefused |= mailReply.IsTransient;
             Fill(results, ResultOf(mailReply));
             return;
         }
@@ -186,6 +208,10 @@ public sealed partial class SmtpRelayClient
             else
                 results[i] = ResultOf(rcptReplies[i]);
         }
+        // RFC 5321 §4.5.3.1.10: a server with a limit on recipients per transaction refuses the excess with 452,
+        // and the client sends them in another transaction. Only when others were accepted is it that limit.
+        if (accepted.Count > 0)
+            _overLimit = [.. Enumerable.Range(0, rcptReplies.Length).Where(i => rcptReplies[i].Code == 452)];
         if (accepted.Count == 0)
         {
             if (dataReply.Code == 354)                    // a server that said 354 with no recipient (RFC 2920 §3.1)

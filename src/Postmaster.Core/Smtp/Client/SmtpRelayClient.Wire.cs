@@ -50,6 +50,8 @@ public sealed partial class SmtpRelayClient
         SmtpClientLog.Received(_log, Peer, reply.ToString());
         if (reply.Code == 421)
             _closing ??= reply;      // RFC 5321 §3.8: the server is closing the connection; whatever it answers next
+        else
+            _answered++;
         return reply;
     }
 

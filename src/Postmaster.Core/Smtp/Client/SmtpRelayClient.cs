@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -30,6 +31,10 @@ public sealed partial class SmtpRelayClient(SmtpClientOptions options, ILogger? 
     bool _needsReset;
     Reply? _closing;
     bool _used;
+    /// <summary>Replies other than 421 read in the current transaction: none means the server never took part.</summary>
+    int _answered;
+    ImmutableArray<int> _overLimit = [];
+    bool _hostRefused;
 
     /// <summary>What the dialogue is at, for diagnostics: "the greeting", "RCPT TO:&lt;x@y&gt;", "the message body".</summary>
     string _stage = "connect";
@@ -160,6 +165,46 @@ public sealed partial class SmtpRelayClient(SmtpClientOptions options, ILogger? 
 
     /// <summary>Closes without QUIT.</summary>
     public async ValueTask DisposeAsync() => await CloseAsync();
+
+    /// <summary>Whether a connection that has been idle still looks usable: the server has sent nothing since its
+    /// last reply (an unasked 421, or the end of the stream when it closed the connection on its own idle timeout).
+    /// A close that is still on its way is not seen here; <see cref="TransactionResult.Stale"/> covers that.</summary>
+    public bool LooksAlive()
+    {
+        if (_stream is null || _socket is null || _closing is not null)
+            return false;
+        try
+        {
+            return !_replies!.HasUnreadInput() && !_socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A new connection to <paramref name="hop"/> ready for mail, or why there is none. After a failed
+    /// handshake under <see cref="TlsPolicy.Opportunistic"/> a second connection goes without STARTTLS
+    /// (RFC 3207 §4.1 leaves that to the client's policy; Postfix does the same).</summary>
+    public static async Task<(SmtpRelayClient? Client, ConnectResult Result)> OpenAsync(NextHop hop, SmtpClientOptions options,
+        ILogger? logger, CancellationToken cancellationToken)
+    {
+        var client = new SmtpRelayClient(options, logger);
+        ConnectResult result = await client.ConnectAsync(hop.EndPoint, hop.HostName, cancellationToken);
+        if (result.IsConnected)
+            return (client, result);
+        await client.DisposeAsync();
+        if (result.Failure == ConnectFailure.TlsHandshake && options.Tls == TlsPolicy.Opportunistic)
+        {
+            client = new SmtpRelayClient(options with { Tls = TlsPolicy.Disabled }, logger);
+            ConnectResult plain = await client.ConnectAsync(hop.EndPoint, hop.HostName, cancellationToken);
+            if (plain.IsConnected)
+                return (client, plain);
+            await client.DisposeAsync();
+            result = plain;
+        }
+        return (null, result);
+    }
 
     void Attach(Stream stream)
     {

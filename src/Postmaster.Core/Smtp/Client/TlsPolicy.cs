@@ -11,6 +11,6 @@ public enum TlsPolicy
     Require,
     /// <summary>TLS with a certificate that chains to a trusted root and names the host (RFC 6125).</summary>
     Verify,
-    /// <summary>Never STARTTLS: only for the retry after a failed opportunistic handshake.</summary>
+    /// <summary>Never STARTTLS: the <c>tls=none</c> option, and the retry after a failed opportunistic handshake.</summary>
     Disabled,
 }

@@ -240,7 +240,7 @@ public sealed partial class NextHopResolverTests(NextHopResolverTests.Zone zone)
     }
 
     /// <summary>A UDP port on 127.0.0.1 that reads nothing and answers nothing: a DNS server that has gone away.</summary>
-    sealed class SilentServer : IDisposable
+    internal sealed class SilentServer : IDisposable
     {
         readonly Socket socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
@@ -253,7 +253,7 @@ public sealed partial class NextHopResolverTests(NextHopResolverTests.Zone zone)
 
     /// <summary>A DNS server on 127.0.0.1 that answers every query with SERVFAIL (dnsmasq cannot be made to): the
     /// query sent back with QR set and RCODE 2 (RFC 1035 §4.1.1).</summary>
-    sealed class ServfailServer : IDisposable
+    internal sealed class ServfailServer : IDisposable
     {
         readonly Socket socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         readonly Task loop;

@@ -18,16 +18,20 @@ internal sealed class AiosmtpdPeer : IAsyncDisposable
     readonly Process _process;
     readonly DirectoryInfo _directory;
 
-    AiosmtpdPeer(Process process, DirectoryInfo directory, int port)
+    AiosmtpdPeer(Process process, DirectoryInfo directory, IPAddress address, int port)
     {
         _process = process;
         _directory = directory;
-        EndPoint = new IPEndPoint(IPAddress.Loopback, port);
+        EndPoint = new IPEndPoint(address, port);
     }
 
     public IPEndPoint EndPoint { get; }
 
-    public static async Task<AiosmtpdPeer> StartAsync(params string[] options)
+    public static Task<AiosmtpdPeer> StartAsync(params string[] options) => StartAsync(IPAddress.Loopback, 0, options);
+
+    /// <summary>A peer on <paramref name="address"/> (any 127.x.y.z: Linux routes all of 127/8 to the loopback
+    /// interface) and <paramref name="port"/> (0: a free one).</summary>
+    public static async Task<AiosmtpdPeer> StartAsync(IPAddress address, int port, params string[] options)
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("pm-aiosmtpd-");
         var start = new ProcessStartInfo(Python)
@@ -39,7 +43,7 @@ internal sealed class AiosmtpdPeer : IAsyncDisposable
         start.ArgumentList.Add(ScriptPath());
         start.ArgumentList.Add("--out");
         start.ArgumentList.Add(directory.FullName);
-        foreach (string option in options)
+        foreach (string option in (string[])["--host", address.ToString(), "--port", port.ToString(), .. options])
             start.ArgumentList.Add(option);
         Process process = Process.Start(start)!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -49,7 +53,7 @@ internal sealed class AiosmtpdPeer : IAsyncDisposable
             process.WaitForExit(5_000);
             Assert.Fail($"aiosmtpd peer did not start (scripts/install-deps installs python3-aiosmtpd): {line} {await stderr}");
         }
-        return new AiosmtpdPeer(process, directory, int.Parse(line[5..]));
+        return new AiosmtpdPeer(process, directory, address, int.Parse(line[5..]));
     }
 
     /// <summary>The script, next to the test's source when the build did not copy it to the output directory.</summary>

@@ -12,10 +12,10 @@ internal sealed class ScriptedPeer : IAsyncDisposable
     readonly CancellationTokenSource _stop = new();
     readonly Task _run;
 
-    ScriptedPeer(Func<PeerLink, Task> script)
+    ScriptedPeer(Func<PeerLink, int, Task> script, bool many)
     {
         _listener.Start();
-        _run = RunAsync(script);
+        _run = many ? ServeManyAsync(script) : RunAsync(script, 1);
     }
 
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
@@ -24,7 +24,15 @@ internal sealed class ScriptedPeer : IAsyncDisposable
     public List<string> Received { get; } = [];
 
     /// <summary>Serves one connection with <paramref name="script"/>.</summary>
-    public static ScriptedPeer Start(Func<PeerLink, Task> script) => new(script);
+    public static ScriptedPeer Start(Func<PeerLink, Task> script) => new((link, _) => script(link), many: false);
+
+    /// <summary>Serves every connection, each with <paramref name="script"/> and its number (1, 2, ...), until disposed.</summary>
+    public static ScriptedPeer Serve(Func<PeerLink, int, Task> script) => new(script, many: true);
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => _connections;
+
+    int _connections;
 
     /// <summary>The usual opening: a 220, then a 250 to EHLO announcing <paramref name="extensions"/>.</summary>
     public static async Task GreetAsync(PeerLink link, params string[] extensions)
@@ -35,17 +43,44 @@ internal sealed class ScriptedPeer : IAsyncDisposable
         await link.SendAsync($"250-peer.test\r\n{lines}250 HELP\r\n");
     }
 
-    async Task RunAsync(Func<PeerLink, Task> script)
+    async Task ServeManyAsync(Func<PeerLink, int, Task> script)
     {
-        using TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
-        await using NetworkStream stream = client.GetStream();
-        var link = new PeerLink(stream, Received, _stop.Token);
+        var connections = new List<Task>();
         try
         {
-            await script(link);
+            while (true)
+            {
+                TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                int number = Interlocked.Increment(ref _connections);
+                connections.Add(Task.Run(() => ServeAsync(client, script, number)));
+            }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException)
+        finally
         {
+            await Task.WhenAll(connections);
+        }
+    }
+
+    async Task RunAsync(Func<PeerLink, int, Task> script, int number)
+    {
+        TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+        Interlocked.Increment(ref _connections);
+        await ServeAsync(client, script, number);
+    }
+
+    async Task ServeAsync(TcpClient client, Func<PeerLink, int, Task> script, int number)
+    {
+        using (client)
+        {
+            await using NetworkStream stream = client.GetStream();
+            var link = new PeerLink(stream, Received, _stop.Token);
+            try
+            {
+                await script(link, number);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+            }
         }
     }
 
@@ -77,7 +112,8 @@ internal sealed class PeerLink(NetworkStream stream, List<string> received, Canc
     {
         string? line = await _reader.ReadLineAsync(stop);
         if (line is not null)
-            received.Add(line);
+            lock (received)
+                received.Add(line);
         return line;
     }
 

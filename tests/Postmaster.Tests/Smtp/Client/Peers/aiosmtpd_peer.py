@@ -25,6 +25,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True, help="directory for the transcript and the messages")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (any 127.x.y.z works on Linux)")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
     p.add_argument("--tls-cert", help="PEM certificate: offer STARTTLS")
     p.add_argument("--tls-key", help="PEM private key for --tls-cert")
     p.add_argument("--no-8bitmime", action="store_true", help="do not announce 8BITMIME")
@@ -37,6 +39,10 @@ def parse_args():
     p.add_argument("--auth-required", action="store_true", help="refuse MAIL before AUTH (530)")
     p.add_argument("--rcpt-reply", action="append", default=[], metavar="ADDRESS=REPLY",
                    help='scripted reply to RCPT TO:<ADDRESS>, e.g. "b@example.net=450 4.2.1 busy"')
+    p.add_argument("--rcpt-reply-once", action="append", default=[], metavar="ADDRESS=REPLY",
+                   help="like --rcpt-reply, for the first RCPT TO:<ADDRESS> only (a 4xx that goes away)")
+    p.add_argument("--max-rcpts", type=int, default=0,
+                   help="recipients per transaction; the excess gets 452 4.5.3 (RFC 5321 4.5.3.1.10)")
     p.add_argument("--data-reply", help="reply after the message instead of 250")
     p.add_argument("--close-in-data", action="store_true", help="close the connection after the first line of content")
     return p.parse_args()
@@ -61,6 +67,10 @@ class Handler:
         for item in args.rcpt_reply:
             address, _, reply = item.partition("=")
             self.rcpt_replies[address.lower()] = reply
+        self.rcpt_replies_once = {}
+        for item in args.rcpt_reply_once:
+            address, _, reply = item.partition("=")
+            self.rcpt_replies_once[address.lower()] = reply
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname          # the 5-argument hook must do this itself
@@ -70,9 +80,11 @@ class Handler:
         return lines
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        reply = self.rcpt_replies.get(address.lower())
+        reply = self.rcpt_replies_once.pop(address.lower(), None) or self.rcpt_replies.get(address.lower())
         if reply:
             return reply
+        if self.args.max_rcpts and len(envelope.rcpt_tos) >= self.args.max_rcpts:
+            return "452 4.5.3 Too many recipients"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 2.1.5 Ok"
@@ -150,7 +162,7 @@ async def serve(args):
 
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: PeerSMTP(handler, recorder, args.close_in_data, loop=loop, **options), "127.0.0.1", 0)
+        lambda: PeerSMTP(handler, recorder, args.close_in_data, loop=loop, **options), args.host, args.port)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     await asyncio.Event().wait()
 
