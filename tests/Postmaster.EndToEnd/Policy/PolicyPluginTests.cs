@@ -115,7 +115,7 @@ public sealed class PolicyPluginTests : IDisposable
         string sample = await _plugins.SampleAsync();
         string config = Path.Combine(_plugins.Directory, "postmaster.cf");
         string user = Environment.UserName == "root" ? $"user {DaemonProcess.TestUserName}\n" : "";
-        File.WriteAllText(config, $"hostname mx.test.example\nlisten 127.0.0.1:{FreePort()}\nspool {_plugins.Directory}/spool\n{user}" +
+        File.WriteAllText(config, $"hostname mx.test.example\nlisten 127.0.0.1:{FreePorts.Tcp()}\nspool {_plugins.Directory}/spool\n{user}" +
                                   $"policy dso({sample}),\n  dso({plugin})\n@example.org maildir(/var/vmail/$USER/)\n");
         string expected = $"{config}:{(user.Length > 0 ? 6 : 5)}:7: policy: dso: {plugin}: {problem}";
 
@@ -161,12 +161,4 @@ public sealed class PolicyPluginTests : IDisposable
             Assert.Equal("554 5.7.1 Fine rejection", await AskAsync(dialog, "MAIL FROM:<fine@example.net>"));
     }
 
-    static int FreePort()
-    {
-        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 }

@@ -13,7 +13,7 @@ public sealed class DaemonRelayTests
     {
         using var sinkDirectory = new TempDirectory();
         File.SetUnixFileMode(sinkDirectory.Path, (UnixFileMode)0b111_111_111);
-        int sinkPort = FreePort(), deadPort = FreePort();
+        int sinkPort = FreePorts.Tcp(), deadPort = FreePorts.Tcp();
         using Process sink = Process.Start(new ProcessStartInfo("smtp-sink",
             ["-u", "nobody", "-d", Path.Combine(sinkDirectory.Path, "%M."), $"127.0.0.1:{sinkPort}", "10"])
             { RedirectStandardError = true, RedirectStandardOutput = true })!;
@@ -60,12 +60,4 @@ public sealed class DaemonRelayTests
         throw new TimeoutException($"smtp-sink dumped nothing into {directory}");
     }
 
-    static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 }

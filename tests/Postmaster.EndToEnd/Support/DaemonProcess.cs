@@ -62,7 +62,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
             if (extraSettings?.Contains("user ") != true)
                 extraSettings += $"\nuser {TestUserName}";
         }
-        int port = FreePort();
+        int port = FreePorts.Tcp();
         string listening = listen?.Invoke(port) ?? (ipv6 ? $"127.0.0.1:{port}, [::1]:{port}" : $"127.0.0.1:{port}");
         string configPath = directory.Write("postmaster.cf",
             $"hostname {Hostname}\nlisten {listening}\nspool {directory.Path}/spool\n{extraSettings}\n{config}\n");
@@ -181,14 +181,6 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     static readonly Lazy<Task> TestUser = new(() => ProcessRunner.RunAsync("sh",
         ["-c", $"id -u {TestUserName} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {TestUserName}"]));
 
-    static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 
     [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

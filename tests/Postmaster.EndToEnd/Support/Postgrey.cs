@@ -45,7 +45,7 @@ public sealed class Postgrey : IAsyncDisposable
         File.SetUnixFileMode(directory.Path, (UnixFileMode)0b111_101_101);
         string db = System.IO.Directory.CreateDirectory(directory.File("db")).FullName;
         string socket = directory.File("postgrey.sock");
-        int port = unix ? 0 : FreePort();
+        int port = unix ? 0 : FreePorts.Tcp();
         // Postgrey would drop to the user "postgrey" when root: keep whoever runs the test.
         string group = (await ProcessRunner.RunAsync("id", ["-gn"])).StandardOutput.Trim();
         var start = new ProcessStartInfo(Program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -98,14 +98,6 @@ public sealed class Postgrey : IAsyncDisposable
         }
     }
 
-    static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Postmaster.Policy.Delegation;
 using Xunit;
+using Postmaster.Tests.Support;
 
 namespace Postmaster.Tests.Policy.Delegation;
 
@@ -92,7 +93,7 @@ public sealed class PolicyServerClientTests
     [Fact]
     public async Task ReportsAServerThatIsNotThere()
     {
-        using var tcp = new PolicyServerClient(new PolicyServerAddress(null, "127.0.0.1", FreePort()), TimeProvider.System);
+        using var tcp = new PolicyServerClient(new PolicyServerAddress(null, "127.0.0.1", FreePorts.Tcp()), TimeProvider.System);
         using var unix = new PolicyServerClient(new PolicyServerAddress("/nonexistent/policy.sock", null, 0), TimeProvider.System);
 
         Assert.Equal("cannot connect: Connection refused",
@@ -151,12 +152,4 @@ public sealed class PolicyServerClientTests
         Assert.InRange(server.Connections, 1, PolicyServerClient.MaxConnections);
     }
 
-    static int FreePort()
-    {
-        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Xunit;
+using Postmaster.Tests.Support;
 
 namespace Postmaster.Tests.Smtp.Client.Peers;
 
@@ -31,7 +32,7 @@ internal sealed class SmtpSinkPeer : IDisposable
         directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
             | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-        int port = FreePort();
+        int port = FreePorts.Tcp();
         var start = new ProcessStartInfo(Program) { RedirectStandardError = true, RedirectStandardOutput = true };
         if (Environment.IsPrivilegedProcess)
         {
@@ -65,12 +66,6 @@ internal sealed class SmtpSinkPeer : IDisposable
     /// <summary>The dumped transactions, one string per message.</summary>
     public string[] Dumps() => [.. _directory.GetFiles().OrderBy(f => f.Name).Select(f => File.ReadAllText(f.FullName))];
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {
