@@ -106,7 +106,8 @@ public sealed class DaemonDialogueTests
     [Fact]
     public async Task LimitsConnectionsPerClient()
     {
-        await using var daemon = await DaemonProcess.StartAsync(extraSettings: "max-connections-per-client 2");
+        // Loopback is trusted by default, and trusted clients are held to max-connections only: be an outsider.
+        await using var daemon = await DaemonProcess.StartAsync(extraSettings: "max-connections-per-client 2\ntrusted-networks none");
         await using var first = await SmtpDialog.ConnectAsync(daemon.Port);
         await using var second = await SmtpDialog.ConnectAsync(daemon.Port);
         await first.ReadRepliesAsync(1);
@@ -120,6 +121,19 @@ public sealed class DaemonDialogueTests
         Assert.Equal(new[] { 250 }, await first.ReadReplyCodesAsync(1));   // the others are not disturbed
     }
 
+
+    [Fact]
+    public async Task ClientsInTrustedNetworksAreHeldOnlyToTheOverallLimit()
+    {
+        await using var daemon = await DaemonProcess.StartAsync(extraSettings: "max-connections-per-client 2\nmax-connections 3");
+        await using var first = await SmtpDialog.ConnectAsync(daemon.Port);
+        await using var second = await SmtpDialog.ConnectAsync(daemon.Port);
+        await using var third = await SmtpDialog.ConnectAsync(daemon.Port);
+        Assert.StartsWith("220 ", (await third.ReadRepliesAsync(1))[0]);      // over the per-client limit, but trusted
+
+        await using var fourth = await SmtpDialog.ConnectAsync(daemon.Port);
+        Assert.StartsWith("421 4.7.0", (await fourth.ReadRepliesAsync(1))[0]);   // max-connections still holds
+    }
     [Fact]
     public async Task AnIdleClientDelaysNoOther()
     {

@@ -126,7 +126,10 @@ internal sealed class SmtpListener : IAsyncDisposable
         // jobs must not take the slots of, or be refused like, one busy network client.
         IPAddress address = local ? IPAddress.None : remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
         var settings = _server.Current.Settings;
-        int perClient = local ? settings.MaxConnections : settings.MaxConnectionsPerClient;
+        // Clients in trusted-networks are ours (an application server, a relay host of this site): like Postfix's
+        // $mynetworks they are held only to max-connections, so a busy one is not refused with 421.
+        int perClient = local || settings.TrustedNetworks.Any(network => network.Contains(address))
+            ? settings.MaxConnections : settings.MaxConnectionsPerClient;
         if (!_limiter.TryAcquire(address, settings.MaxConnections, perClient, out string? refusal))
         {
             SmtpServerLog.ConnectionRefused(_server.Log, address.ToString(), refusal!);
