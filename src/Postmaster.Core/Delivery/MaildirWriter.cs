@@ -61,7 +61,7 @@ public sealed class MaildirWriter : ILocalMailer
             return await DeliverAsync(message, envelope, tmp, @new, contents: null, cancellationToken);
 
         // Leased before the file exists: the sync's descriptor must be older than what it makes durable.
-        (int errno, Spool.FileSystemSyncs.Lease? lease) = SharedSync(tmp);
+        (int errno, Spool.SharedSyncs<ulong, Spool.FileSystemSync>.Lease? lease) = SharedSync(tmp);
         if (errno == ENOENT)
         {
             if (CreateMaildir(tmp, @new) is { } failure)
@@ -208,7 +208,7 @@ public sealed class MaildirWriter : ILocalMailer
         return null;
     }
 
-    static (int Errno, Spool.FileSystemSyncs.Lease? Lease) SharedSync(string directory)
+    static (int Errno, Spool.SharedSyncs<ulong, Spool.FileSystemSync>.Lease? Lease) SharedSync(string directory)
     {
         try
         {
@@ -216,7 +216,7 @@ public sealed class MaildirWriter : ILocalMailer
         }
         catch (IOException e)
         {
-            return (e.HResult is > 0 and < 4096 ? e.HResult : EIO, null);
+            return (Errno(e), null);
         }
     }
 
@@ -230,9 +230,12 @@ public sealed class MaildirWriter : ILocalMailer
         }
         catch (IOException e)
         {
-            return e.HResult is > 0 and < 4096 ? e.HResult : EIO;
+            return Errno(e);
         }
     }
+
+    /// <summary>The errno a spool call put in its exception's HResult (<see cref="Spool.Posix"/>), or EIO.</summary>
+    static int Errno(IOException e) => e.HResult is > 0 and < 4096 ? e.HResult : EIO;
 
     /// <summary>fsync(2) of a directory: 0 or the errno.</summary>
     internal static int SyncDirectory(string path)

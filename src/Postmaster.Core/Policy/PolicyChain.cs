@@ -18,7 +18,7 @@ public sealed class PolicyChain(ImmutableArray<ISessionPolicy> policies)
     public bool IsEmpty => Policies.IsEmpty;
 
     /// <summary>Asks every policy that handles <paramref name="facts"/>' stage, in order, and logs each
-    /// verdict that is not a plain continue (and every refusal) with the policy's name.</summary>
+    /// verdict other than continue (and every note) with the policy's name.</summary>
     public async ValueTask<PolicyVerdict> CheckAsync(SessionFacts facts, ILogger log, string client, CancellationToken cancellation)
     {
         ImmutableArray<string>.Builder? headers = null;
@@ -38,7 +38,7 @@ public sealed class PolicyChain(ImmutableArray<ISessionPolicy> policies)
             }
             if (verdict.Note is { } note)
                 PolicyLog.Noted(log, facts.SessionId, policy.Name, Stage(facts), note, client);
-            if (verdict.Kind != VerdictKind.Continue || !verdict.Headers.IsDefaultOrEmpty)
+            if (verdict.Kind != VerdictKind.Continue)     // a header alone is no news: the message carries it
                 PolicyLog.Verdict(log, facts.SessionId, policy.Name, Stage(facts), Name(verdict.Kind),
                     verdict.Refuses ? verdict.Reply.ToString() : "", client);
             if (!verdict.Headers.IsDefaultOrEmpty)

@@ -18,14 +18,14 @@ public sealed class FileSystemSyncsTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_root, "a"));
         Directory.CreateDirectory(Path.Combine(_root, "b"));
         FileSystemSync first, again;
-        using (FileSystemSyncs.Lease a = FileSystemSyncs.Acquire(Path.Combine(_root, "a")))
-        using (FileSystemSyncs.Lease b = FileSystemSyncs.Acquire(Path.Combine(_root, "b")))
+        using (SharedSyncs<ulong, FileSystemSync>.Lease a = FileSystemSyncs.Acquire(Path.Combine(_root, "a")))
+        using (SharedSyncs<ulong, FileSystemSync>.Lease b = FileSystemSyncs.Acquire(Path.Combine(_root, "b")))
         {
             Assert.Same(a.Sync, b.Sync);
             await Task.WhenAll(a.Sync.SyncAsync(), b.Sync.SyncAsync());
             first = a.Sync;
         }
-        using (FileSystemSyncs.Lease later = FileSystemSyncs.Acquire(_root))
+        using (SharedSyncs<ulong, FileSystemSync>.Lease later = FileSystemSyncs.Acquire(_root))
             again = later.Sync;
 
         Assert.NotSame(first, again);      // given back and closed when the last writer was done

@@ -21,7 +21,7 @@ internal sealed partial class SmtpSession
         if (chain.IsEmpty)
             return null;
         Transaction? transaction = _transaction;
-        var facts = new SessionFacts(stage, _id, _clientAddress, await ReverseNameIfKnownAsync(), _transport.IsLocal,
+        var facts = new SessionFacts(stage, _id, _clientAddress, ReverseNameIfKnown(), _transport.IsLocal,
             IsTrusted(snapshot), _helo, Protocol, _transport.TlsDescription,
             QueueId: transaction?.Message.Id.ToString(),
             Sender: transaction?.Sender,
@@ -43,6 +43,5 @@ internal sealed partial class SmtpSession
     }
 
     /// <summary>The reverse name if the lookup has finished, without waiting: policies are asked often.</summary>
-    async ValueTask<string?> ReverseNameIfKnownAsync() =>
-        _reverseName.IsCompleted ? await ReverseNameAsync() : null;
+    string? ReverseNameIfKnown() => _reverseName.IsCompletedSuccessfully ? _reverseName.Result : null;
 }
