@@ -17,6 +17,13 @@ public sealed class PolicyChain(ImmutableArray<ISessionPolicy> policies)
 
     public bool IsEmpty => Policies.IsEmpty;
 
+    // Which stages any policy wants, worked out once per configuration: the session skips building the facts
+    // for the others (with only spf, four stages of five).
+    readonly bool[] _stages = [.. Enum.GetValues<PolicyStage>().Select(stage => policies.Any(p => p.Handles(stage)))];
+
+    /// <summary>Whether any policy of the chain is asked at <paramref name="stage"/>.</summary>
+    public bool Handles(PolicyStage stage) => _stages[(int)stage];
+
     /// <summary>Asks every policy that handles <paramref name="facts"/>' stage, in order, and logs each
     /// verdict other than continue (and every note) with the policy's name.</summary>
     public async ValueTask<PolicyVerdict> CheckAsync(SessionFacts facts, ILogger log, string client, CancellationToken cancellation)

@@ -31,8 +31,4 @@ internal static partial class PolicyLog
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "policy={Policy} not cleaned up: {Reason}")]
     public static partial void PluginNotCleanedUp(ILogger logger, string policy, string reason);
-
-    // 410-414: policy servers (socket)
-    [LoggerMessage(EventId = 410, Level = LogLevel.Debug, Message = "policy={Policy} connection dropped: {Reason}")]
-    public static partial void ConnectionDropped(ILogger logger, string policy, string reason);
 }

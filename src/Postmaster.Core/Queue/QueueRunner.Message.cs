@@ -46,7 +46,17 @@ public sealed partial class QueueRunner
         int attempts = envelope.Attempts + 1;
         ImmutableArray<EnvelopeRecipient> before = envelope.Recipients;
         EnvelopeRecipient[] after = [.. before];
-        await Task.WhenAll(PlanJobs(before).Select(job => RunJobAsync(envelope, job, after, attempts, cancellationToken)));
+        try
+        {
+            await Task.WhenAll(PlanJobs(before).Select(job => RunJobAsync(envelope, job, after, attempts, cancellationToken)));
+        }
+        catch (OperationCanceledException) when (!after.SequenceEqual(before))
+        {
+            // Shutdown during delivery: WhenAll has let every job end, so keep what the finished ones settled;
+            // otherwise those recipients (a whole relay transaction) would be delivered again after the restart.
+            await _spool.RewriteEnvelopeAsync(envelope with { Recipients = [.. after] }, CancellationToken.None);
+            throw;
+        }
 
         // RFC 5321 §4.5.4.1: give up after the queue lifetime; what is still pending has failed.
         bool expired = now - envelope.Received >= settings.QueueLifetime;

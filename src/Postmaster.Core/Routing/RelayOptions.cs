@@ -23,8 +23,6 @@ public sealed record RelayOptions(RelayTls Tls = RelayTls.Opportunistic, bool Al
 {
     public static RelayOptions Default { get; } = new();
 
-    public bool IsDefault => this == Default;
-
     /// <summary>The option names, for "did you mean" hints and messages.</summary>
     public static readonly string[] Names = ["tls", "auth"];
 

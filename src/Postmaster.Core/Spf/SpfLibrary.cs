@@ -1,3 +1,4 @@
+using Postmaster.Platform;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Postmaster.Spf.Native;
@@ -24,13 +25,16 @@ public static class SpfLibrary
     /// <summary>Loads <paramref name="file"/> and checks that it is libspf2; nothing is registered for P/Invoke.</summary>
     public static SpfLibraryStatus Probe(string file)
     {
-        nint handle = Dl.Open(file, out string? problem);
+        nint handle = DynamicLinker.Open(file, out string? problem);
         if (handle == 0)
             return new SpfLibraryStatus(file, 0, problem);
         foreach (string symbol in Required)
         {
-            if (!NativeLibrary.TryGetExport(handle, symbol, out _))
+            if (DynamicLinker.Symbol(handle, symbol) == 0)
+            {
+                DynamicLinker.Close(handle);
                 return new SpfLibraryStatus(file, 0, $"{file}: not libspf2 (no {symbol})");
+            }
         }
         return new SpfLibraryStatus(file, handle, null);
     }

@@ -7,7 +7,4 @@ namespace Postmaster.Spf;
 /// ("DNS timeout", "Unknown mechanism found: foo:bar").</param>
 /// <param name="Queries">DNS queries sent.</param>
 /// <param name="Elapsed">Time from the start of the check to its result.</param>
-public sealed record SpfOutcome(SpfQuery Query, SpfResult Result, string? Problem, int Queries, TimeSpan Elapsed)
-{
-    public SpfIdentity Identity => Query.Identity;
-}
+public sealed record SpfOutcome(SpfQuery Query, SpfResult Result, string? Problem, int Queries, TimeSpan Elapsed);

@@ -127,13 +127,17 @@ public sealed class RecipientVerifier
         {
             return VerificationResult.Unknown($"too many verifications at once (more than {MaxProbes})");
         }
+        long asking = _time.GetTimestamp();
         try
         {
             return await AskNextHopsAsync(relay, recipient, hostName, limit.Token);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested)
         {
-            return VerificationResult.Unknown($"no answer within {TimeLimit.TotalSeconds:0.###} s", unreachable: true);
+            // The limit counts the wait for a free slot too: only a hop that had at least half of it to answer
+            // and did not is taken for unreachable, not one that a queue of other questions left no time.
+            bool hadTime = _time.GetElapsedTime(asking) >= TimeLimit / 2;
+            return VerificationResult.Unknown($"no answer within {TimeLimit.TotalSeconds:0.###} s", unreachable: hadTime);
         }
         finally
         {

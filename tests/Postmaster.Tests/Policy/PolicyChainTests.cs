@@ -86,4 +86,14 @@ public sealed class PolicyChainTests
         Assert.Throws<ArgumentException>(() => PolicyVerdict.Reject(Deferral));
         Assert.Throws<ArgumentException>(() => PolicyVerdict.Defer(Rejection));
     }
+
+    [Fact]
+    public void Knows_which_stages_any_policy_is_asked_at()
+    {
+        var chain = new PolicyChain([new ScriptedPolicy("m", _ => PolicyVerdict.Continue, PolicyStage.Mail),
+                                     new ScriptedPolicy("r", _ => PolicyVerdict.Continue, PolicyStage.Rcpt)]);
+
+        Assert.Equal([PolicyStage.Mail, PolicyStage.Rcpt], Enum.GetValues<PolicyStage>().Where(chain.Handles));
+        Assert.False(PolicyChain.Empty.Handles(PolicyStage.Connect));
+    }
 }

@@ -242,4 +242,28 @@ public sealed class QueueRunnerTests
         await loop;
         Assert.Empty(queue.Spool.List());
     }
+
+    [Fact]
+    public async Task A_shutdown_during_delivery_keeps_the_recipients_already_delivered()
+    {
+        using var queue = new QueueRunnerFixture();
+        using var stop = new CancellationTokenSource();
+        var bobDone = new TaskCompletionSource();
+        queue.Agent.Before = async job =>
+        {
+            if (job.Recipients[0].Recipient.LocalPart == "bob")
+            {
+                bobDone.SetResult();
+                return;
+            }
+            await bobDone.Task;
+            stop.Cancel();                                  // the daemon stops while carol's delivery runs
+            throw new OperationCanceledException(stop.Token);
+        };
+        QueueId id = await queue.QueueAsync("alice@example.net", "bob@example.org", "carol@example.org");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queue.Runner.RunOnceAsync(stop.Token));
+
+        Assert.Equal([DeliveryState.Delivered, DeliveryState.Pending], queue.Envelope(id).Recipients.Select(r => r.State));
+    }
 }

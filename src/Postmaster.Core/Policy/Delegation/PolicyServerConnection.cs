@@ -34,7 +34,7 @@ internal sealed class PolicyServerConnection : IDisposable
     public static async Task<PolicyServerConnection> ConnectAsync(PolicyServerAddress address, DateTime now,
         CancellationToken cancellation)
     {
-        Socket socket = address.UnixPath is { } path
+        Socket socket = address.UnixPath is not null
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         try

@@ -113,6 +113,9 @@ internal sealed unsafe class DsoCall
         return true;
     }
 
+    /// <summary>The plugin returned and the caller was still waiting: <see cref="Answer"/> is (about to be) set.</summary>
+    public bool IsFinished => Volatile.Read(ref _state) == Finished;
+
     /// <summary>Caller, out of time: gives the call up if it has not started.</summary>
     public bool TryAbandonQueued() => Interlocked.CompareExchange(ref _state, AbandonedQueued, Queued) == Queued;
 

@@ -1,3 +1,4 @@
+using Postmaster.Platform;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -128,23 +129,29 @@ internal sealed class DsoPlugin
     }
 
     /// <summary>Abandons <paramref name="call"/>; returns its answer if it came in the meantime after all.</summary>
+    /// <remarks>Never waits for the plugin: a call that a worker takes up between our two attempts is tried again
+    /// as a running one.</remarks>
     DsoAnswer? GiveUp(DsoCall call)
     {
-        // Counted before the state changes, so the worker's decrement can never come first and leave it at -1.
-        Interlocked.Increment(ref _overdue);
-        if (call.TryAbandonRunning())
+        while (true)
         {
-            if (Volatile.Read(ref _overdue) == 1)
+            if (call.TryAbandonQueued())
+                return null;   // the worker frees it when it gets to it
+            // Counted before the state changes, so the worker's decrement can never come first and leave it at -1.
+            int overdue = Interlocked.Increment(ref _overdue);
+            if (call.TryAbandonRunning())
             {
-                Volatile.Write(ref _stuckSince, call.StartedAt);   // since the call entered the plugin
-                PolicyLog.PluginStuck(Log, Name, StuckSeconds());
+                if (overdue == 1)
+                {
+                    Volatile.Write(ref _stuckSince, call.StartedAt);   // since the call entered the plugin
+                    PolicyLog.PluginStuck(Log, Name, StuckSeconds());
+                }
+                return null;
             }
-            return null;
+            Interlocked.Decrement(ref _overdue);
+            if (call.IsFinished)
+                return call.Answer.Task.Result;   // finished in between; the answer is set right after the state
         }
-        Interlocked.Decrement(ref _overdue);
-        if (call.TryAbandonQueued())
-            return null;   // the worker frees it when it gets to it
-        return call.Answer.Task.Result;   // finished in between
     }
 
     long StuckSeconds() => (long)Math.Round(Stopwatch.GetElapsedTime(Volatile.Read(ref _stuckSince)).TotalSeconds);

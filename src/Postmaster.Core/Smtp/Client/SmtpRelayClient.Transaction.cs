@@ -57,9 +57,11 @@ public sealed partial class SmtpRelayClient
                 await CloseAsync();
                 Fill(results, problem);
             }
-            catch (OperationCanceledException)
+            catch
             {
-                await CloseAsync();   // the dialogue stopped at an unknown point: the connection is no use any more
+                // Cancelled, or a bug: the dialogue stopped at an unknown point (perhaps inside DATA), so the
+                // connection is no use any more and must never go back to the pool.
+                await CloseAsync();
                 throw;
             }
             if (_closing is not null)

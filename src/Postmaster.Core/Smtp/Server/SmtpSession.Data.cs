@@ -103,10 +103,10 @@ internal sealed partial class SmtpSession
     /// <summary>The policies' header fields, each ended with CRLF; a field's own line breaks become folds.</summary>
     string PolicyHeaderText(Transaction transaction)
     {
-        if (_sessionHeaders.Count == 0 && transaction.PolicyHeaders.Count == 0)
+        if (_connectHeaders.IsEmpty && _heloHeaders.IsEmpty && transaction.PolicyHeaders.Count == 0)
             return "";
         var text = new StringBuilder();
-        foreach (string field in _sessionHeaders.Concat(transaction.PolicyHeaders))
+        foreach (string field in _connectHeaders.Concat(_heloHeaders).Concat(transaction.PolicyHeaders))
             text.Append(field.ReplaceLineEndings("\r\n\t").TrimEnd()).Append("\r\n");
         return text.ToString();
     }

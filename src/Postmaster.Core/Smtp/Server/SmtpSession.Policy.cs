@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Postmaster.Mail;
 using Postmaster.Policy;
 using Postmaster.Routing;
@@ -9,8 +10,9 @@ namespace Postmaster.Smtp.Server;
 // what the protocol itself would accept. A refusal is only a reply; the state does not move.
 internal sealed partial class SmtpSession
 {
-    /// <summary>Header fields from the connect and HELO stages, added to every message of the session.</summary>
-    readonly List<string> _sessionHeaders = [];
+    /// <summary>Header fields from the connect stage and from the latest HELO/EHLO, added to every message of
+    /// the session (a second EHLO, after STARTTLS say, replaces the first one's).</summary>
+    ImmutableArray<string> _connectHeaders = [], _heloHeaders = [];
 
     /// <summary>Asks the policies about this stage; <c>null</c> when none refuses. Headers they add are kept
     /// for the message (or for the session, before MAIL).</summary>
@@ -18,7 +20,7 @@ internal sealed partial class SmtpSession
         Resolution? resolution = null, long? size = null)
     {
         PolicyChain chain = snapshot.Policies;
-        if (chain.IsEmpty)
+        if (!chain.Handles(stage))
             return null;
         Transaction? transaction = _transaction;
         var facts = new SessionFacts(stage, _id, _clientAddress, ReverseNameIfKnown(), _transport.IsLocal,
@@ -32,13 +34,13 @@ internal sealed partial class SmtpSession
             Resolution: resolution,
             RecipientCount: transaction?.Recipients.Count ?? 0);
         PolicyVerdict verdict = await chain.CheckAsync(facts, _server.Log, _client, _server.HardStop);
-        if (!verdict.Headers.IsDefaultOrEmpty)
-        {
-            if (stage is PolicyStage.Connect or PolicyStage.Helo)
-                _sessionHeaders.AddRange(verdict.Headers);
-            else if (stage != PolicyStage.Data)   // the message is written by then
-                transaction?.PolicyHeaders.AddRange(verdict.Headers);
-        }
+        ImmutableArray<string> headers = verdict.Headers.IsDefault ? [] : verdict.Headers;
+        if (stage == PolicyStage.Connect)
+            _connectHeaders = headers;
+        else if (stage == PolicyStage.Helo && !verdict.Refuses)
+            _heloHeaders = headers;
+        else if (stage is PolicyStage.Mail or PolicyStage.Rcpt)   // at the end of DATA the message is written
+            transaction?.PolicyHeaders.AddRange(headers);
         return verdict.Refuses ? verdict.Reply : null;
     }
 

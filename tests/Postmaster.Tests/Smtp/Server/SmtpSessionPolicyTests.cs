@@ -112,4 +112,19 @@ public sealed class SmtpSessionPolicyTests
 
         Assert.Equal(new[] { 550, 503, 250 }, await session.ReadReplyCodesAsync(3));
     }
+
+    [Fact]
+    public async Task A_second_EHLO_replaces_the_first_ones_header_fields()
+    {
+        var helo = new ScriptedPolicy("h", facts => PolicyVerdict.ContinueWith($"X-Helo: {facts.Helo}"), PolicyStage.Helo);
+        await using var session = InMemorySession.Start(policies: Chain(helo));
+        await session.ReadRepliesAsync(1);
+
+        await session.SendAsync("EHLO first.example\r\nEHLO second.example\r\nMAIL FROM:<a@client.example>\r\n" +
+                                "RCPT TO:<joe@example.org>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\n");
+        Assert.Equal(new[] { 250, 250, 250, 250, 354, 250 }, await session.ReadReplyCodesAsync(6));
+
+        string text = session.MessageText(Assert.Single(session.Queued));
+        Assert.StartsWith("X-Helo: second.example\r\nReceived: ", text);
+    }
 }

@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Postmaster.Policy.Dso;
+namespace Postmaster.Platform;
 
-/// <summary>dlopen(3) and dlsym(3) from glibc (libc.so.6 since glibc 2.34), for policy plugins.</summary>
+/// <summary>dlopen(3) and dlsym(3) from glibc (libc.so.6 since glibc 2.34), for policy plugins and libspf2.</summary>
 /// <remarks>Why not <see cref="NativeLibrary.Load(string)"/>: it opens with RTLD_LAZY, so a plugin with an
 /// unresolved symbol loads fine and then ends the whole daemon ("symbol lookup error") at its first call.
-/// RTLD_NOW finds that at load time, where it is a configuration error.</remarks>
+/// RTLD_NOW finds that at load time, where it is a configuration error; and dlerror(3) says in one line why a
+/// library cannot be loaded, which is what check-config and the log print.</remarks>
 internal static unsafe partial class DynamicLinker
 {
     const string Library = "libc.so.6";
@@ -30,7 +31,7 @@ internal static unsafe partial class DynamicLinker
         return DlSym(handle, symbol);
     }
 
-    /// <summary>Lets go of a library none of whose code has run (a failed dlsym); loaded plugins are never closed.</summary>
+    /// <summary>Lets go of a library none of whose code has run (a failed dlsym); libraries in use are never closed.</summary>
     public static void Close(nint handle) => DlClose(handle);
 
     static string? LastError()
